@@ -1,0 +1,407 @@
+"""The function registry, state handles, addresses and egress helpers of the StateFun 2.x SDK.
+
+Same names and behaviour as ``statefun.core`` in ``apache-flink-statefun`` 2.0–2.2.2, except where
+the upstream SDK gave a silent wrong result or an unhelpful error: those places raise the clear
+errors of :mod:`statefun.errors` instead. ``docs/compatibility.md`` lists every difference.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from typing import Any as _TypingAny
+
+from google.protobuf.any_pb2 import Any
+from google.protobuf.message import DecodeError, Message
+
+from statefun.errors import (
+    FunctionSignatureError,
+    MessageTypeMismatchError,
+    StateTypeMismatchError,
+    UnknownFunctionError,
+)
+from statefun.kafka_egress_pb2 import KafkaProducerRecord
+from statefun.kinesis_egress_pb2 import KinesisEgressRecord
+
+__all__ = [
+    "AnyStateHandle",
+    "SdkAddress",
+    "StatefulFunction",
+    "StatefulFunctions",
+    "deduce_protobuf_types",
+    "kafka_egress_record",
+    "kinesis_egress_record",
+    "parse_typename",
+]
+
+
+class SdkAddress:
+    """The address of a function instance: ``namespace/type/identity``."""
+
+    __slots__ = ("identity", "namespace", "type")
+
+    def __init__(self, namespace: str, type: str, identity: str) -> None:
+        self.namespace = namespace
+        self.type = type
+        self.identity = identity
+
+    def typename(self) -> str:
+        """``"namespace/type"``, the function type of this address."""
+        return f"{self.namespace}/{self.type}"
+
+    def __repr__(self) -> str:
+        return f"{self.namespace}/{self.type}/{self.identity}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SdkAddress):
+            return NotImplemented
+        return (self.namespace, self.type, self.identity) == (
+            other.namespace,
+            other.type,
+            other.identity,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.namespace, self.type, self.identity))
+
+
+class AnyStateHandle:
+    """One persisted state value of the current address, as seen by a function.
+
+    The runtime stores a state as bytes; by SDK convention they hold a serialized
+    ``google.protobuf.Any``. Reading is lazy. Any assignment, ``pack`` or ``del`` counts as a
+    mutation and is sent back to the runtime, even when the value did not change.
+    """
+
+    __slots__ = ("any", "deleted", "modified", "name", "value_bytes")
+
+    def __init__(self, any_bytes: bytes | None, name: str = "") -> None:
+        self.value_bytes = any_bytes
+        self.any: Any | None = None
+        self.modified = False
+        self.deleted = False
+        self.name = name
+
+    @property
+    def value(self) -> Any | None:
+        """The state as an ``Any``, or ``None`` when it is empty."""
+        if self.deleted:
+            return None
+        if self.any is not None:
+            return self.any
+        if not self.value_bytes:
+            return None
+        any = Any()
+        try:
+            any.ParseFromString(self.value_bytes)
+        except DecodeError as e:
+            raise ValueError(
+                f"state {self.name!r} does not hold a serialized google.protobuf.Any "
+                f"({len(self.value_bytes)} bytes that do not parse). It was written by something "
+                f"other than this SDK; delete it (del context[{self.name!r}]) to start again."
+            ) from e
+        self.any = any
+        return any
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if not isinstance(value, Any):
+            if value is None:
+                raise TypeError(
+                    f"cannot set state {self.name!r} to None: use del context[{self.name!r}] "
+                    f"to clear a state."
+                )
+            if isinstance(value, Message):
+                raise TypeError(
+                    f"state {self.name!r} must be set to a google.protobuf.Any, not a "
+                    f"{type(value).DESCRIPTOR.full_name}: use "
+                    f"context.state({self.name!r}).pack(message) to store a message."
+                )
+            raise TypeError(
+                f"state {self.name!r} must be set to a google.protobuf.Any, not "
+                f"{type(value).__name__}: states hold protobuf messages; wrap the value in a "
+                f"message and use context.state({self.name!r}).pack(message)."
+            )
+        self.any = value
+        self.value_bytes = None
+        self.modified = True
+        self.deleted = False
+
+    @value.deleter
+    def value(self) -> None:
+        self.any = None
+        self.value_bytes = None
+        self.deleted = True
+        self.modified = True
+
+    def pack(self, message: Message) -> None:
+        """Store ``message`` (wrapped in an ``Any``) as the new value of this state."""
+        if not isinstance(message, Message):
+            raise TypeError(
+                f"pack() of state {self.name!r} needs a protobuf message, not "
+                f"{type(message).__name__}."
+            )
+        any = Any()
+        any.Pack(message)
+        self.value = any
+
+    def unpack(self, into_class: type[_M]) -> _M | None:
+        """The state as an ``into_class`` message, or ``None`` when the state is empty.
+
+        Raises :class:`~statefun.errors.StateTypeMismatchError` when the state holds another
+        message type (upstream silently returned an empty ``into_class()``).
+        """
+        any = self.value
+        if any is None:
+            return None
+        if not _type_url_matches(any.type_url, into_class.DESCRIPTOR.full_name):
+            raise StateTypeMismatchError(self.name, any.type_url, into_class.DESCRIPTOR.full_name)
+        return into_class.FromString(any.value)
+
+    def bytes(self) -> bytes | None:
+        """The serialized value to send back to the runtime."""
+        if self.deleted:
+            raise AssertionError("can not obtain the bytes of a delete handle")
+        if self.modified:
+            assert self.any is not None
+            return self.any.SerializeToString()
+        return self.value_bytes
+
+
+_M = typing.TypeVar("_M", bound=Message)
+
+
+def _type_url_matches(type_url: str, full_name: str) -> bool:
+    # Any.Is semantics: only the text after the last '/' counts, and there must be a '/'.
+    slash = type_url.rfind("/")
+    return slash >= 0 and type_url[slash + 1 :] == full_name
+
+
+class StatefulFunction:
+    """A bound function and the message types its type hint accepts."""
+
+    __slots__ = ("_by_name", "func", "is_async", "known_messages", "typename")
+
+    def __init__(
+        self,
+        fun: Callable[..., _TypingAny],
+        expected_messages: list[type[Message]] | None = None,
+        typename: str = "",
+    ) -> None:
+        if not fun:
+            raise ValueError("function code is missing.")
+        self.func = fun
+        self.typename = typename
+        self.is_async = _is_async_callable(fun)
+        if expected_messages is None:
+            self.known_messages: list[type[Message]] | None = None
+            self._by_name: dict[str, type[Message]] | None = None
+        else:
+            self.known_messages = expected_messages[:]
+            self._by_name = {}
+            for cls in expected_messages:
+                self._by_name.setdefault(cls.DESCRIPTOR.full_name, cls)
+
+    def unpack_any(self, any: Any) -> Message | None:
+        """The argument as one of the hinted types; ``None`` if the function takes the raw Any.
+
+        Raises :class:`~statefun.errors.MessageTypeMismatchError` when it matches none.
+        """
+        by_name = self._by_name
+        if by_name is None:
+            return None
+        type_url = any.type_url
+        slash = type_url.rfind("/")
+        cls = by_name.get(type_url[slash + 1 :]) if slash >= 0 else None
+        if cls is None:
+            raise MessageTypeMismatchError(self.typename or "?", type_url, list(by_name))
+        return cls.FromString(any.value)
+
+
+def _is_async_callable(fun: Callable[..., _TypingAny]) -> bool:
+    if inspect.iscoroutinefunction(fun):
+        return True
+    call = getattr(fun, "__call__", None)  # noqa: B004 - a callable object's async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def parse_typename(typename: str | None) -> tuple[str, str]:
+    """Split ``"namespace/name"`` at the last ``/``; the errors are the upstream SDK's."""
+    if typename is None:
+        raise ValueError("function type must be provided")
+    if not isinstance(typename, str):
+        raise TypeError(
+            f"function type must be a string 'namespace/name', not {type(typename).__name__}"
+        )
+    idx = typename.rfind("/")
+    if idx < 0:
+        raise ValueError(
+            f"function type must be of the from namespace/name, got {typename!r} "
+            f"(e.g. 'example/greeter')"
+        )
+    namespace = typename[:idx]
+    if not namespace:
+        raise ValueError(f"function type's namespace must not be empty, got {typename!r}")
+    name = typename[idx + 1 :]
+    if not name:
+        raise ValueError(f"function type's name must not be empty, got {typename!r}")
+    return namespace, name
+
+
+def _message_parameter(fn: Callable[..., _TypingAny]) -> inspect.Parameter:
+    """The second ``(context, message)`` parameter of a function, or a clear error."""
+    if not callable(fn):
+        raise FunctionSignatureError(
+            f"a stateful function must be callable, got {type(fn).__name__}"
+        )
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError) as e:
+        raise FunctionSignatureError(f"cannot read the signature of {fn!r}: {e}") from e
+    positional = [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    required_other = [
+        p
+        for p in signature.parameters.values()
+        if p.kind == p.KEYWORD_ONLY and p.default is p.empty
+    ]
+    if len(positional) != 2 or required_other:
+        names = [p.name for p in signature.parameters.values()]
+        raise FunctionSignatureError(
+            "A stateful function must have two arguments: a context and a message. but got "
+            f"{names}. Define it as `def {getattr(fn, '__name__', 'fn')}(context, message):`."
+        )
+    return positional[1]
+
+
+def deduce_protobuf_types(fn: Callable[..., _TypingAny]) -> list[type] | None:
+    """The classes the message argument's type hint names, or ``None`` for no hint.
+
+    Unlike upstream, string annotations and ``from __future__ import annotations`` are
+    resolved like real ones, ``Optional[X]`` means ``X``, and a ``google.protobuf.Any`` hint
+    means "give me the raw Any" (like no hint).
+    """
+    param = _message_parameter(fn)
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty:
+        return None
+    if isinstance(annotation, str):
+        annotation = _resolve_string_annotation(fn, param.name, annotation)
+    if annotation is None or annotation is _TypingAny:
+        return None
+    if isinstance(annotation, type):
+        if annotation is Any:
+            return None
+        return [annotation]
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        classes = [a for a in args if a is not type(None)]
+        if any(a is Any for a in classes):
+            return None
+        return classes or None
+    return list(args) if args else None
+
+
+def _resolve_string_annotation(fn: Callable[..., _TypingAny], name: str, text: str) -> object:
+    target = inspect.unwrap(fn)
+    if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        target = getattr(target, "__call__", target)  # noqa: B004
+    try:
+        hints = typing.get_type_hints(target)
+    except NameError as e:
+        raise FunctionSignatureError(
+            f"cannot resolve the type hint {text!r} of parameter {name!r} of "
+            f"{getattr(fn, '__qualname__', fn)!r}: {e}. Import the message class at module "
+            f"level (e.g. `from messages_pb2 import {text.split('.')[-1]}`)."
+        ) from e
+    return hints.get(name, inspect.Parameter.empty)
+
+
+class StatefulFunctions:
+    """The registry of bound functions, keyed by ``(namespace, type)``."""
+
+    def __init__(self) -> None:
+        self.functions: dict[tuple[str, str], StatefulFunction] = {}
+
+    def register(self, typename: str, fun: Callable[..., _TypingAny]) -> None:
+        """Bind ``fun`` to the function type ``typename`` (``"namespace/name"``)."""
+        if fun is None:
+            raise ValueError("function instance must be provided")
+        namespace, name = parse_typename(typename)
+        expected = deduce_protobuf_types(fun)
+        if expected is not None:
+            for cls in expected:
+                if not (isinstance(cls, type) and issubclass(cls, Message)):
+                    raise FunctionSignatureError(
+                        f"the type hint of {getattr(fun, '__qualname__', fun)!r}'s message "
+                        f"argument names {cls!r}, which is not a protobuf message class. Hint "
+                        f"with generated message classes (e.g. GreetRequest), a Union of them, "
+                        f"or nothing to receive the raw google.protobuf.Any."
+                    )
+        self.functions[(namespace, name)] = StatefulFunction(fun, expected, typename)
+
+    def bind(
+        self, typename: str
+    ) -> Callable[[Callable[..., _TypingAny]], Callable[..., _TypingAny]]:
+        """Decorator form of :meth:`register`; returns the function unchanged."""
+
+        def wrapper(function: Callable[..., _TypingAny]) -> Callable[..., _TypingAny]:
+            self.register(typename, function)
+            return function
+
+        return wrapper
+
+    def for_type(self, namespace: str, type: str) -> StatefulFunction:
+        """The function bound to ``namespace/type``; a clear ``KeyError`` if none is."""
+        try:
+            return self.functions[(namespace, type)]
+        except KeyError:
+            bound = sorted(f"{ns}/{t}" for ns, t in self.functions)
+            raise UnknownFunctionError(namespace, type, bound) from None
+
+
+def kafka_egress_record(topic: str, value: Message, key: str | None = None) -> KafkaProducerRecord:
+    """A record for a ``statefun.kafka.io/generic-egress``; send with ``pack_and_send_egress``."""
+    if not topic:
+        raise ValueError("A destination Kafka topic is missing")
+    if value is None:
+        raise ValueError("Missing value")
+    if not isinstance(value, Message):
+        raise TypeError(
+            f"the Kafka record value must be a protobuf message, not {type(value).__name__}"
+        )
+    record = KafkaProducerRecord()
+    record.topic = topic
+    record.value_bytes = value.SerializeToString()
+    if key is not None:
+        record.key = key
+    return record
+
+
+def kinesis_egress_record(
+    stream: str, value: Message, partition_key: str, explicit_hash_key: str | None = None
+) -> KinesisEgressRecord:
+    """A record for a ``statefun.kinesis.io/generic-egress``."""
+    if not stream:
+        raise ValueError("Missing destination Kinesis stream")
+    if value is None:
+        raise ValueError("Missing value")
+    if not partition_key:
+        raise ValueError("Missing partition key")
+    if not isinstance(value, Message):
+        raise TypeError(
+            f"the Kinesis record value must be a protobuf message, not {type(value).__name__}"
+        )
+    record = KinesisEgressRecord()
+    record.stream = stream
+    record.value_bytes = value.SerializeToString()
+    record.partition_key = partition_key
+    if explicit_hash_key is not None:
+        record.explicit_hash_key = explicit_hash_key
+    return record
