@@ -13,4 +13,7 @@ PY="${PYTHON:-.venv/bin/python}"
 if [ -f greeter/messages.proto ]; then
     "$PY" -m grpc_tools.protoc -I greeter --python_out=greeter --pyi_out=greeter greeter/messages.proto
 fi
+# Messages of the SDK's own tests.
+"$PY" -m grpc_tools.protoc -I tests/protos --python_out=tests/protos --pyi_out=tests/protos \
+    tests/protos/sdk_test.proto
 echo "protos regenerated"

@@ -77,7 +77,7 @@ class MessageTypeMismatchError(ValueError, StatefunError):
         super().__init__(
             f"Unknown message type {type_url}: function {function_type!r} expects "
             f"{' or '.join(expected)} (from its type hint) but got a message of type "
-            f"{type_url.rsplit('/', 1)[-1] or type_url!r}. Send one of the expected types, or "
+            f"{type_url.rsplit('/', 1)[-1] if '/' in type_url else repr(type_url)}. Send one of the expected types, or "
             f"widen the hint, e.g. Union[...], or remove it to receive the raw Any."
         )
 
