@@ -1,0 +1,200 @@
+"""greeter/greeter.py answers like the walkthrough's function: in-process and under gunicorn."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from google.protobuf.any_pb2 import Any
+
+from statefun.request_reply_pb2 import FromFunction, ToFunction
+
+# Spec §1.2, probed with the real 2.2.2 SDK: a first "Jerry" with no seen_count yet...
+GOLDEN_REQUEST = bytes.fromhex(
+    "a2065b0a190a076578616d706c651207677265657465721a054a65727279120c0a0a7365656e5f636f756e74"
+    "1a30122e0a23636f6d2e676f6f676c65617069732f6578616d706c652e47726565745265717565737412070a"
+    "054a65727279"
+)
+# ...and the greeter's answer: seen_count=1 and "Welcome Jerry" to the greetings topic.
+GOLDEN_RESPONSE = bytes.fromhex(
+    "a206cb010a3b0801120a7365656e5f636f756e741a2b0a25747970652e676f6f676c65617069732e636f6d2f"
+    "6578616d706c652e5365656e436f756e7412020801228b010a076578616d706c6512066772656574731a780a"
+    "4a747970652e676f6f676c65617069732e636f6d2f6f72672e6170616368652e666c696e6b2e737461746566"
+    "756e2e666c696e6b2e696f2e4b61666b6150726f64756365725265636f7264122a0a054a6572727912160a05"
+    "4a65727279120d57656c636f6d65204a657272791a096772656574696e6773"
+)
+CONTENT_TYPE = "application/octet-stream"
+
+Spawn = Callable[..., tuple[subprocess.Popen[str], Any]]
+
+
+def test_flask_app_answers_the_golden_request_byte_for_byte() -> None:
+    import greeter
+
+    response = greeter.app.test_client().post(
+        "/statefun", data=GOLDEN_REQUEST, content_type=CONTENT_TYPE
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == CONTENT_TYPE
+    assert response.data == GOLDEN_RESPONSE
+
+
+def test_statefun_route_is_post_only() -> None:
+    import greeter
+
+    assert greeter.app.test_client().get("/statefun").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("seen", "greeting"),
+    [
+        (1, "Welcome Jerry"),
+        (2, "Nice to see you again Jerry"),
+        (3, "Third time is a charm Jerry"),
+        (4, "Nice to see you at the 4-nth time Jerry!"),
+        (11, "Nice to see you at the 11-nth time Jerry!"),
+    ],
+)
+def test_compute_greeting_uses_the_four_walkthrough_templates(seen: int, greeting: str) -> None:
+    from messages_pb2 import GreetResponse
+
+    from greeter import compute_greeting
+
+    assert compute_greeting("Jerry", seen) == GreetResponse(name="Jerry", greeting=greeting)
+
+
+def _invoke(name: str, seen_count: bytes | None) -> ToFunction:
+    """What the runtime sends for one ingress record ``name`` with the current state."""
+    from messages_pb2 import GreetRequest
+
+    to_function = ToFunction()
+    batch = to_function.invocation
+    batch.target.namespace, batch.target.type, batch.target.id = "example", "greeter", name
+    state = batch.state.add(state_name="seen_count")
+    if seen_count is not None:
+        state.state_value = seen_count
+    batch.invocations.add().argument.CopyFrom(
+        Any(
+            type_url="com.googleapis/example.GreetRequest",
+            value=GreetRequest(name=name).SerializeToString(),
+        )
+    )
+    return to_function
+
+
+def test_a_conversation_counts_per_name_through_the_returned_state() -> None:
+    """Feed each response's state mutation back in, as the runtime does between requests."""
+    from messages_pb2 import GreetResponse, SeenCount
+
+    import greeter
+    from statefun.kafka_egress_pb2 import KafkaProducerRecord
+
+    states: dict[str, bytes | None] = {}
+    greetings = []
+    for name in ["Jerry", "George", "Jerry", "Jerry", "Jerry"]:
+        result = FromFunction.FromString(
+            greeter.handler(_invoke(name, states.get(name)).SerializeToString())
+        ).invocation_result
+        (mutation,) = result.state_mutations
+        assert mutation.state_name == "seen_count"
+        assert mutation.mutation_type == FromFunction.PersistedValueMutation.MODIFY
+        states[name] = mutation.state_value
+        (egress,) = result.outgoing_egresses
+        assert (egress.egress_namespace, egress.egress_type) == ("example", "greets")
+        record = KafkaProducerRecord()
+        assert egress.argument.Unpack(record)
+        assert (record.topic, record.key) == ("greetings", name)
+        greetings.append(GreetResponse.FromString(record.value_bytes).greeting)
+
+    assert greetings == [
+        "Welcome Jerry",
+        "Welcome George",
+        "Nice to see you again Jerry",
+        "Third time is a charm Jerry",
+        "Nice to see you at the 4-nth time Jerry!",
+    ]
+    stored = Any.FromString(states["Jerry"] or b"")
+    assert stored.type_url == "type.googleapis.com/example.SeenCount"
+    assert SeenCount.FromString(stored.value).seen == 4
+
+
+def test_healthcheck_probe_is_the_golden_request() -> None:
+    import healthcheck
+
+    assert healthcheck.PROBE_REQUEST == GOLDEN_REQUEST
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(root: Path, spawn: Spawn) -> Iterator[str]:
+    """greeter:app under gunicorn (2 sync workers) on a free loopback port; its URL."""
+    proc, output = spawn(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            "greeter",
+            "--bind",
+            "127.0.0.1:0",  # the kernel picks a free port; gunicorn logs which one
+            "--workers",
+            "2",
+            "greeter:app",
+        ],
+        cwd=root,
+    )
+    listening = output.wait_for(lambda line: "Listening at: http://" in line, timeout=30)
+    base = listening.split("Listening at: ", 1)[1].split()[0]
+    yield f"{base}/statefun"
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def _post_until_answered(url: str, body: bytes, timeout: float = 30) -> requests.Response:
+    """POST, retrying while the workers are still booting; bounded by ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return requests.post(url, data=body, headers={"Content-Type": CONTENT_TYPE}, timeout=10)
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)  # poll interval, not a synchronisation
+
+
+@pytest.mark.gunicorn
+def test_gunicorn_serves_the_golden_response(gunicorn_url: str) -> None:
+    response = _post_until_answered(gunicorn_url, GOLDEN_REQUEST)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == CONTENT_TYPE
+    assert response.content == GOLDEN_RESPONSE
+
+
+@pytest.mark.gunicorn
+def test_healthcheck_passes_against_gunicorn(gunicorn_url: str) -> None:
+    import healthcheck
+
+    _post_until_answered(gunicorn_url, GOLDEN_REQUEST)
+    assert healthcheck.probe(gunicorn_url) is None
+    assert healthcheck.main(["healthcheck.py", gunicorn_url]) == 0
+
+
+def test_healthcheck_fails_when_nothing_listens(
+    unused_loopback_port: Callable[[], int],
+) -> None:
+    import healthcheck
+
+    url = f"http://127.0.0.1:{unused_loopback_port()}/statefun"
+    problem = healthcheck.probe(url)
+    assert problem is not None and problem.startswith(f"{url} did not answer")
+    assert healthcheck.main(["healthcheck.py", url]) == 1
