@@ -67,6 +67,33 @@ class SdkAddress:
         return hash((self.namespace, self.type, self.identity))
 
 
+_M = typing.TypeVar("_M", bound=Message)
+
+_TYPE_URL_PREFIX = "type.googleapis.com/"
+_TYPE_URLS: dict[type, str] = {}
+_SLASH_NAMES: dict[type, str] = {}  # message class -> "/<full name>"
+
+
+def type_url_of(message: object, operation: str = "pack") -> str:
+    """The ``type.googleapis.com/<full name>`` URL ``Any.Pack`` writes for ``message``.
+
+    Raises a clear ``TypeError`` for something that is not a protobuf message, or that is
+    already an ``Any`` (packing it again would double-wrap it).
+    """
+    cls = type(message)
+    url = _TYPE_URLS.get(cls)
+    if url is None:
+        if not isinstance(message, Message):
+            raise TypeError(f"{operation}() expects a protobuf message, got {cls.__name__}.")
+        if isinstance(message, Any):
+            raise TypeError(
+                f"{operation}() got a google.protobuf.Any, which it would wrap in a second Any."
+            )
+        url = _TYPE_URL_PREFIX + message.DESCRIPTOR.full_name
+        _TYPE_URLS[cls] = url
+    return url
+
+
 class AnyStateHandle:
     """One persisted state value of the current address, as seen by a function.
 
@@ -75,24 +102,25 @@ class AnyStateHandle:
     mutation and is sent back to the runtime, even when the value did not change.
     """
 
-    __slots__ = ("any", "deleted", "modified", "name", "value_bytes")
+    __slots__ = ("_payload", "_url", "any", "deleted", "modified", "name", "value_bytes")
 
     def __init__(self, any_bytes: bytes | None, name: str = "") -> None:
         self.value_bytes = any_bytes
-        self.any: Any | None = None
+        self.any: Any | None = None  # the Any object, once asked for or assigned
+        # The (type_url, value) of the current value when known without an Any object:
+        # decoded from value_bytes, or written by pack().
+        self._url: str | None = None
+        self._payload: bytes | None = None
         self.modified = False
         self.deleted = False
         self.name = name
 
-    @property
-    def value(self) -> Any | None:
-        """The state as an ``Any``, or ``None`` when it is empty."""
-        if self.deleted:
-            return None
-        if self.any is not None:
-            return self.any
+    def _decode(self) -> bool:
+        """Fill ``_url``/``_payload`` from the original bytes; False when the state is empty."""
+        if self._url is not None:
+            return True
         if not self.value_bytes:
-            return None
+            return False
         any = Any()
         try:
             any.ParseFromString(self.value_bytes)
@@ -102,8 +130,19 @@ class AnyStateHandle:
                 f"({len(self.value_bytes)} bytes that do not parse). It was written by something "
                 f"other than this SDK; delete it (del context[{self.name!r}]) to start again."
             ) from e
-        self.any = any
-        return any
+        self._url, self._payload = any.type_url, any.value
+        return True
+
+    @property
+    def value(self) -> Any | None:
+        """The state as an ``Any``, or ``None`` when it is empty."""
+        if self.deleted:
+            return None
+        if self.any is None:
+            if not self._decode():
+                return None
+            self.any = Any(type_url=self._url, value=self._payload)
+        return self.any
 
     @value.setter
     def value(self, value: Any) -> None:
@@ -124,7 +163,10 @@ class AnyStateHandle:
                 f"{type(value).__name__}: states hold protobuf messages; wrap the value in a "
                 f"message and use context.state({self.name!r}).pack(message)."
             )
+        # The Any object is the value from now on (read when the response is built, as
+        # upstream does), so its own fields are not cached.
         self.any = value
+        self._url = self._payload = None
         self.value_bytes = None
         self.modified = True
         self.deleted = False
@@ -132,20 +174,20 @@ class AnyStateHandle:
     @value.deleter
     def value(self) -> None:
         self.any = None
+        self._url = self._payload = None
         self.value_bytes = None
         self.deleted = True
         self.modified = True
 
     def pack(self, message: Message) -> None:
         """Store ``message`` (wrapped in an ``Any``) as the new value of this state."""
-        if not isinstance(message, Message):
-            raise TypeError(
-                f"pack() of state {self.name!r} needs a protobuf message, not "
-                f"{type(message).__name__}."
-            )
-        any = Any()
-        any.Pack(message)
-        self.value = any
+        url = _TYPE_URLS.get(type(message)) or type_url_of(message, f"state({self.name!r}).pack")
+        # Serialised now: later in-place edits of `message` are not part of the state.
+        self._url, self._payload = url, message.SerializeToString()
+        self.any = None
+        self.value_bytes = None
+        self.modified = True
+        self.deleted = False
 
     def unpack(self, into_class: type[_M]) -> _M | None:
         """The state as an ``into_class`` message, or ``None`` when the state is empty.
@@ -153,24 +195,29 @@ class AnyStateHandle:
         Raises :class:`~statefun.errors.StateTypeMismatchError` when the state holds another
         message type (upstream silently returned an empty ``into_class()``).
         """
-        any = self.value
-        if any is None:
-            return None
-        if not _type_url_matches(any.type_url, into_class.DESCRIPTOR.full_name):
-            raise StateTypeMismatchError(self.name, any.type_url, into_class.DESCRIPTOR.full_name)
-        return into_class.FromString(any.value)
+        any = self.any
+        if any is not None:
+            url, payload = any.type_url, any.value
+        elif self._url is not None or self._decode():
+            url, payload = self._url, self._payload  # type: ignore[assignment]
+        else:
+            return None  # empty or deleted
+        suffix = _SLASH_NAMES.get(into_class)
+        if suffix is None:
+            suffix = _SLASH_NAMES[into_class] = "/" + into_class.DESCRIPTOR.full_name
+        if not url.endswith(suffix):  # Any.Is: the name after the last '/' (names have none)
+            raise StateTypeMismatchError(self.name, url, suffix[1:])
+        return into_class.FromString(payload)
 
     def bytes(self) -> bytes | None:
-        """The serialized value to send back to the runtime."""
+        """The serialized ``Any`` to send back to the runtime."""
         if self.deleted:
             raise AssertionError("can not obtain the bytes of a delete handle")
         if self.modified:
-            assert self.any is not None
-            return self.any.SerializeToString()
+            if self.any is not None:
+                return self.any.SerializeToString()
+            return Any(type_url=self._url, value=self._payload).SerializeToString()
         return self.value_bytes
-
-
-_M = typing.TypeVar("_M", bound=Message)
 
 
 def _type_url_matches(type_url: str, full_name: str) -> bool:
@@ -182,7 +229,7 @@ def _type_url_matches(type_url: str, full_name: str) -> bool:
 class StatefulFunction:
     """A bound function and the message types its type hint accepts."""
 
-    __slots__ = ("_by_name", "func", "is_async", "known_messages", "typename")
+    __slots__ = ("_by_name", "_by_url", "func", "is_async", "known_messages", "typename")
 
     def __init__(
         self,
@@ -199,6 +246,7 @@ class StatefulFunction:
             self.known_messages: list[type[Message]] | None = None
             self._by_name: dict[str, type[Message]] | None = None
         else:
+            self._by_url: dict[str, type[Message]] = {}
             self.known_messages = expected_messages[:]
             self._by_name = {}
             for cls in expected_messages:
@@ -213,10 +261,14 @@ class StatefulFunction:
         if by_name is None:
             return None
         type_url = any.type_url
-        slash = type_url.rfind("/")
-        cls = by_name.get(type_url[slash + 1 :]) if slash >= 0 else None
+        cls = self._by_url.get(type_url)
         if cls is None:
-            raise MessageTypeMismatchError(self.typename or "?", type_url, list(by_name))
+            slash = type_url.rfind("/")
+            cls = by_name.get(type_url[slash + 1 :]) if slash >= 0 else None
+            if cls is None:
+                raise MessageTypeMismatchError(self.typename or "?", type_url, list(by_name))
+            if len(self._by_url) < 64:  # a few spellings per type: com.googleapis/, type...
+                self._by_url[type_url] = cls
         return cls.FromString(any.value)
 
 
@@ -372,16 +424,15 @@ def kafka_egress_record(topic: str, value: Message, key: str | None = None) -> K
         raise ValueError("A destination Kafka topic is missing")
     if value is None:
         raise ValueError("Missing value")
-    if not isinstance(value, Message):
+    try:
+        value_bytes = value.SerializeToString()
+    except AttributeError:
         raise TypeError(
             f"the Kafka record value must be a protobuf message, not {type(value).__name__}"
-        )
-    record = KafkaProducerRecord()
-    record.topic = topic
-    record.value_bytes = value.SerializeToString()
-    if key is not None:
-        record.key = key
-    return record
+        ) from None
+    if key is None:
+        return KafkaProducerRecord(topic=topic, value_bytes=value_bytes)
+    return KafkaProducerRecord(topic=topic, value_bytes=value_bytes, key=key)
 
 
 def kinesis_egress_record(

@@ -7,6 +7,8 @@ Each class subclasses the built-in exception the upstream 2.x SDK raised in the 
 
 from __future__ import annotations
 
+from google.protobuf.message import DecodeError
+
 __all__ = [
     "AsyncFunctionError",
     "FunctionSignatureError",
@@ -74,11 +76,12 @@ class MessageTypeMismatchError(ValueError, StatefunError):
         self.function_type = function_type
         self.type_url = type_url
         self.expected = expected
+        actual = type_url.rsplit("/", 1)[-1] if "/" in type_url else repr(type_url)
         super().__init__(
             f"Unknown message type {type_url}: function {function_type!r} expects "
-            f"{' or '.join(expected)} (from its type hint) but got a message of type "
-            f"{type_url.rsplit('/', 1)[-1] if '/' in type_url else repr(type_url)}. Send one of the expected types, or "
-            f"widen the hint, e.g. Union[...], or remove it to receive the raw Any."
+            f"{' or '.join(expected)} (from its type hint) but got a message of type {actual}. "
+            f"Send one of the expected types, or widen the hint, e.g. Union[...], or remove it "
+            f"to receive the raw Any."
         )
 
 
@@ -100,8 +103,11 @@ class MissingCallerError(ValueError, StatefunError):
     """``reply`` was called for a message that has no caller (it came from an ingress)."""
 
 
-class InvalidRequestError(ValueError, StatefunError):
-    """The bytes handed to a request-reply handler are not a usable ``ToFunction`` request."""
+class InvalidRequestError(ValueError, DecodeError, StatefunError):
+    """The bytes handed to a request-reply handler are not a usable ``ToFunction`` request.
+
+    Also a protobuf ``DecodeError``, which upstream raised for garbage bytes.
+    """
 
 
 class FunctionSignatureError(TypeError, StatefunError):

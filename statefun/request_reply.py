@@ -16,11 +16,13 @@ from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
 from statefun.core import (
+    _TYPE_URLS,
     AnyStateHandle,
     SdkAddress,
     StatefulFunction,
     StatefulFunctions,
     parse_typename,
+    type_url_of,
 )
 from statefun.errors import (
     AsyncFunctionError,
@@ -37,6 +39,7 @@ __all__ = [
     "RequestReplyHandler",
 ]
 
+_UNSET = object()
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
 
@@ -53,9 +56,10 @@ def _split_typename(typename: str) -> tuple[str, str]:
     return parts
 
 
-def _require_any(message: object, operation: str, packing: str) -> Any:
+def _require_any(message: object, operation: str, packing: str) -> tuple[str, bytes]:
+    """The ``(type_url, value)`` of an ``Any`` argument, or a clear error."""
     if isinstance(message, Any):
-        return message
+        return message.type_url, message.value
     if message is None:
         raise ValueError(f"missing message: {operation}() needs a google.protobuf.Any to send")
     if isinstance(message, Message):
@@ -69,19 +73,25 @@ def _require_any(message: object, operation: str, packing: str) -> Any:
     )
 
 
-def _pack(message: object, operation: str, plain: str) -> Any:
-    if message is None:
-        raise ValueError(f"missing message: {operation}() needs a protobuf message to send")
-    if isinstance(message, Any):
-        raise TypeError(
-            f"{operation}() got a google.protobuf.Any, which it would wrap in a second Any: use "
-            f"{plain}() to send an Any as it is."
-        )
-    if not isinstance(message, Message):
-        raise TypeError(f"{operation}() expects a protobuf message, got {type(message).__name__}.")
-    any = Any()
-    any.Pack(message)
-    return any
+def _pack(message: object, operation: str, plain: str) -> tuple[str, bytes]:
+    """What ``Any.Pack(message)`` would hold, as ``(type_url, value)``, or a clear error."""
+    url = _TYPE_URLS.get(type(message))
+    if url is not None:
+        return url, message.SerializeToString()  # type: ignore[attr-defined]
+    try:
+        url = type_url_of(message, operation)
+    except TypeError:
+        if message is None:
+            raise ValueError(
+                f"missing message: {operation}() needs a protobuf message to send"
+            ) from None
+        if isinstance(message, Any):
+            raise TypeError(
+                f"{operation}() got a google.protobuf.Any, which it would wrap in a second Any: "
+                f"use {plain}() to send an Any as it is."
+            ) from None
+        raise
+    return url, message.SerializeToString()  # type: ignore[attr-defined]
 
 
 def _require_id(id: object, operation: str) -> str:
@@ -96,6 +106,10 @@ def _require_id(id: object, operation: str) -> str:
 
 
 def _require_typename(typename: object, operation: str) -> tuple[str, str]:
+    if type(typename) is str:
+        parts = _TYPENAME_CACHE.get(typename)
+        if parts is not None:
+            return parts
     if not typename:
         raise ValueError(f"missing type name: {operation}() needs a 'namespace/name' target")
     if not isinstance(typename, str):
@@ -116,7 +130,7 @@ class BatchContext:
 
     __slots__ = (
         "_caller",
-        "_caller_proto",
+        "_invocation",
         "address",
         "delayed_messages",
         "egresses",
@@ -129,35 +143,42 @@ class BatchContext:
         self.states: dict[str, AnyStateHandle] = {
             s.state_name: AnyStateHandle(s.state_value, s.state_name) for s in states
         }
-        # (namespace, type, id, Any) / (delay_ms, namespace, type, id, Any) /
-        # (namespace, type, Any): validated and snapshotted at call time.
-        self.messages: list[tuple[str, str, str, Any]] = []
-        self.delayed_messages: list[tuple[int, str, str, str, Any]] = []
-        self.egresses: list[tuple[str, str, Any]] = []
-        self._caller_proto: Address | None = None
-        self._caller: SdkAddress | None = None
+        # Effects, validated and snapshotted at call time; arguments as (type_url, value):
+        # (namespace, type, id, url, value) / (delay_ms, namespace, type, id, url, value) /
+        # (namespace, type, url, value).
+        self.messages: list[tuple[str, str, str, str, bytes]] = []
+        self.delayed_messages: list[tuple[int, str, str, str, str, bytes]] = []
+        self.egresses: list[tuple[str, str, str, bytes]] = []
+        self._invocation: ToFunction.Invocation | None = None
+        self._caller: SdkAddress | object | None = None
 
     def prepare(self, invocation: ToFunction.Invocation) -> None:
         """Make ``invocation`` the current one (sets ``caller``)."""
-        self._caller = None
-        self._caller_proto = invocation.caller if invocation.HasField("caller") else None
+        self._invocation = invocation
+        self._caller = _UNSET
 
     @property
     def caller(self) -> SdkAddress | None:
         """The sender of the current message; ``None`` for a message from an ingress."""
-        if self._caller is None and self._caller_proto is not None:
-            c = self._caller_proto
-            self._caller = SdkAddress(c.namespace, c.type, c.id)
-        return self._caller
+        caller = self._caller
+        if caller is _UNSET:
+            invocation = self._invocation
+            if invocation is not None and invocation.HasField("caller"):
+                c = invocation.caller
+                caller = SdkAddress(c.namespace, c.type, c.id)
+            else:
+                caller = None
+            self._caller = caller
+        return caller  # type: ignore[return-value]
 
     # -- state -------------------------------------------------------------------------------
 
     def state(self, name: str) -> AnyStateHandle:
         """The handle of state ``name``; it must be declared in module.yaml."""
-        handle = self.states.get(name)
-        if handle is None:
-            raise UnknownStateError(name, self.address.typename(), list(self.states))
-        return handle
+        try:
+            return self.states[name]
+        except KeyError:
+            raise UnknownStateError(name, self.address.typename(), list(self.states)) from None
 
     def __getitem__(self, name: str) -> Any | None:
         return self.state(name).value
@@ -178,7 +199,7 @@ class BatchContext:
                 namespace,
                 type,
                 _require_id(id, "send"),
-                _require_any(message, "send", "pack_and_send"),
+                *_require_any(message, "send", "pack_and_send"),
             )
         )
 
@@ -190,7 +211,7 @@ class BatchContext:
                 namespace,
                 type,
                 _require_id(id, "pack_and_send"),
-                _pack(message, "pack_and_send", "send"),
+                *_pack(message, "pack_and_send", "send"),
             )
         )
 
@@ -209,14 +230,14 @@ class BatchContext:
         """Send an ``Any`` back to the caller of the current message."""
         c = self._reply_target("reply")
         self.messages.append(
-            (c.namespace, c.type, c.identity, _require_any(message, "reply", "pack_and_reply"))
+            (c.namespace, c.type, c.identity, *_require_any(message, "reply", "pack_and_reply"))
         )
 
     def pack_and_reply(self, message: Message) -> None:
         """Wrap ``message`` in an ``Any`` and send it back to the caller."""
         c = self._reply_target("pack_and_reply")
         self.messages.append(
-            (c.namespace, c.type, c.identity, _pack(message, "pack_and_reply", "reply"))
+            (c.namespace, c.type, c.identity, *_pack(message, "pack_and_reply", "reply"))
         )
 
     def send_after(self, delay: timedelta, typename: str, id: str, message: Any) -> None:
@@ -225,8 +246,8 @@ class BatchContext:
             delay,
             typename,
             id,
-            _require_any(message, "send_after", "pack_and_send_after"),
             "send_after",
+            *_require_any(message, "send_after", "pack_and_send_after"),
         )
 
     def pack_and_send_after(
@@ -237,12 +258,18 @@ class BatchContext:
             delay,
             typename,
             id,
-            _pack(message, "pack_and_send_after", "send_after"),
             "pack_and_send_after",
+            *_pack(message, "pack_and_send_after", "send_after"),
         )
 
     def _add_delayed(
-        self, delay: timedelta, typename: str, id: str, any: Any, operation: str
+        self,
+        delay: timedelta,
+        typename: str,
+        id: str,
+        operation: str,
+        url: str,
+        value: bytes,
     ) -> None:
         if not isinstance(delay, timedelta):
             hint = ""
@@ -264,21 +291,21 @@ class BatchContext:
         namespace, name = _require_typename(typename, operation)
         id = _require_id(id, operation)
         self.delayed_messages.append(
-            (int(delay.total_seconds() * 1000.0), namespace, name, id, any)
+            (int(delay.total_seconds() * 1000.0), namespace, name, id, url, value)
         )
 
     def send_egress(self, typename: str, message: Any) -> None:
         """Send an ``Any`` to the egress ``typename`` (an egress id of module.yaml)."""
         namespace, type = _require_typename(typename, "send_egress")
         self.egresses.append(
-            (namespace, type, _require_any(message, "send_egress", "pack_and_send_egress"))
+            (namespace, type, *_require_any(message, "send_egress", "pack_and_send_egress"))
         )
 
     def pack_and_send_egress(self, typename: str, message: Message) -> None:
         """Wrap ``message`` in an ``Any`` and send it to the egress ``typename``."""
         namespace, type = _require_typename(typename, "pack_and_send_egress")
         self.egresses.append(
-            (namespace, type, _pack(message, "pack_and_send_egress", "send_egress"))
+            (namespace, type, *_pack(message, "pack_and_send_egress", "send_egress"))
         )
 
     def __repr__(self) -> str:
@@ -362,26 +389,35 @@ def build_response(context: BatchContext) -> bytes:
         else:
             mutation.mutation_type = _MODIFY
             mutation.state_value = handle.bytes() or b""
-    for namespace, type, id, any in context.messages:
-        out = response.outgoing_messages.add()
+    add = response.outgoing_messages.add
+    for namespace, type, id, url, value in context.messages:
+        out = add()
         t = out.target
         t.namespace = namespace
         t.type = type
         t.id = id
-        out.argument.CopyFrom(any)
-    for delay_ms, namespace, type, id, any in context.delayed_messages:
-        delayed = response.delayed_invocations.add()
+        argument = out.argument
+        argument.type_url = url
+        argument.value = value
+    add_delayed = response.delayed_invocations.add
+    for delay_ms, namespace, type, id, url, value in context.delayed_messages:
+        delayed = add_delayed()
         delayed.delay_in_ms = delay_ms
         t = delayed.target
         t.namespace = namespace
         t.type = type
         t.id = id
-        delayed.argument.CopyFrom(any)
-    for namespace, type, any in context.egresses:
-        egress = response.outgoing_egresses.add()
+        argument = delayed.argument
+        argument.type_url = url
+        argument.value = value
+    add_egress = response.outgoing_egresses.add
+    for namespace, type, url, value in context.egresses:
+        egress = add_egress()
         egress.egress_namespace = namespace
         egress.egress_type = type
-        egress.argument.CopyFrom(any)
+        argument = egress.argument
+        argument.type_url = url
+        argument.value = value
     return result.SerializeToString()
 
 

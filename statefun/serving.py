@@ -82,8 +82,9 @@ def flask_app(
 
     @app.post(path)
     def handle() -> Response:
+        data = request.get_data()  # over the limit: RequestEntityTooLarge, answered 413 above
         try:
-            body = handler(request.get_data())
+            body = handler(data)
         except Exception as e:  # every error becomes the status the runtime expects
             status, text = error_response(e)
             if status == 500:

@@ -21,8 +21,8 @@ from statefun.request_reply_pb2 import FromFunction, ToFunction
 __all__ = [
     "Address",
     "DelayedMessage",
-    "EgressRecord",
     "Effects",
+    "EgressRecord",
     "InvocationBuilder",
     "OutgoingMessage",
     "StateMutation",
@@ -55,9 +55,7 @@ class InvocationBuilder:
         t.namespace, t.type, t.id = namespace, type, id
         return self
 
-    def with_state(
-        self, name: str, value: Message | bytes | None = None
-    ) -> InvocationBuilder:
+    def with_state(self, name: str, value: Message | bytes | None = None) -> InvocationBuilder:
         """Add state ``name``: empty, raw bytes, or a message stored as a serialized Any."""
         state = self.to_function.invocation.state.add()
         state.state_name = name
@@ -82,7 +80,7 @@ class InvocationBuilder:
         invocation.argument.CopyFrom(pack_any(argument, type_url))
         return self
 
-    def SerializeToString(self) -> bytes:  # noqa: N802 - the protobuf spelling, as upstream
+    def SerializeToString(self) -> bytes:
         return self.to_function.SerializeToString()
 
 
@@ -146,7 +144,9 @@ def decode_response(data: bytes) -> Effects:
         else:
             mutations.append(StateMutation(m.state_name, True, None))
     return Effects(
-        messages=[OutgoingMessage(_address(m.target), m.argument) for m in result.outgoing_messages],
+        messages=[
+            OutgoingMessage(_address(m.target), m.argument) for m in result.outgoing_messages
+        ],
         delayed=[
             DelayedMessage(d.delay_in_ms, _address(d.target), d.argument)
             for d in result.delayed_invocations

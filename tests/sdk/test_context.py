@@ -169,7 +169,11 @@ def test_send_after_and_pack_and_send_after() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda c: c.send_after(timedelta(0), "a/b", "1", _any(Hello())), ValueError, "missing delay"),
+        (
+            lambda c: c.send_after(timedelta(0), "a/b", "1", _any(Hello())),
+            ValueError,
+            "missing delay",
+        ),
         (
             lambda c: c.send_after(timedelta(seconds=-1), "a/b", "1", _any(Hello())),
             ValueError,

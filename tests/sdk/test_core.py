@@ -87,7 +87,7 @@ def test_future_annotations_module_resolves(tmp_path: typing.Any, monkeypatch: t
 
 
 def test_unresolvable_string_annotation_says_what_to_import() -> None:
-    def f(context, message: "NoSuchMessage"):  # type: ignore[name-defined,no-untyped-def]  # noqa: F821
+    def f(context, message: NoSuchMessage):  # type: ignore[name-defined,no-untyped-def]  # noqa: F821
         pass
 
     with pytest.raises(FunctionSignatureError, match="NoSuchMessage"):
@@ -102,7 +102,7 @@ def test_optional_means_the_message_type() -> None:
     fns = StatefulFunctions()
     fns.register("a/b", f)
     fun = fns.for_type("a", "b")
-    with pytest.raises(MessageTypeMismatchError, match="expects statefun_lab.test.LoginEvent"):
+    with pytest.raises(MessageTypeMismatchError, match=r"expects statefun_lab\.test\.LoginEvent"):
         fun.unpack_any(_any(Hello(world="x")))
 
 
@@ -203,7 +203,10 @@ def test_unknown_type_names_the_type_and_the_bound_types_and_is_a_key_error() ->
 
 def test_unpack_any_by_name_after_the_last_slash() -> None:
     fun = StatefulFunction(lambda c, m: None, [LoginEvent, Hello], "a/b")
-    any = Any(type_url="com.googleapis/statefun_lab.test.Hello", value=Hello(world="w").SerializeToString())
+    any = Any(
+        type_url="com.googleapis/statefun_lab.test.Hello",
+        value=Hello(world="w").SerializeToString(),
+    )
     assert fun.unpack_any(any) == Hello(world="w")
     no_slash = Any(type_url="statefun_lab.test.Hello", value=b"")
     with pytest.raises(MessageTypeMismatchError):
@@ -305,7 +308,9 @@ def test_kinesis_egress_record() -> None:
         stream="s", value=Hello(world="w"), partition_key="p", explicit_hash_key="1234"
     )
     assert (record.stream, record.partition_key, record.explicit_hash_key) == ("s", "p", "1234")
-    assert kinesis_egress_record(stream="s", value=Hello(), partition_key="p").explicit_hash_key == ""
+    assert (
+        kinesis_egress_record(stream="s", value=Hello(), partition_key="p").explicit_hash_key == ""
+    )
     with pytest.raises(ValueError, match="Missing destination Kinesis stream"):
         kinesis_egress_record(stream="", value=Hello(), partition_key="p")
     with pytest.raises(ValueError, match="Missing value"):

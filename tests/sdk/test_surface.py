@@ -41,10 +41,18 @@ def test_submodules_and_their_names() -> None:
     ):
         assert hasattr(core, name), name
     rr = importlib.import_module("statefun.request_reply")
-    for name in ("RequestReplyHandler", "AsyncRequestReplyHandler", "BatchContext", "InvocationContext"):
+    for name in (
+        "RequestReplyHandler",
+        "AsyncRequestReplyHandler",
+        "BatchContext",
+        "InvocationContext",
+    ):
         assert hasattr(rr, name), name
     pb = importlib.import_module("statefun.request_reply_pb2")
-    assert pb.ToFunction.DESCRIPTOR.full_name == "org.apache.flink.statefun.flink.core.polyglot.ToFunction"
+    assert (
+        pb.ToFunction.DESCRIPTOR.full_name
+        == "org.apache.flink.statefun.flink.core.polyglot.ToFunction"
+    )
     assert pb.FromFunction.DESCRIPTOR.file.name == "request-reply.proto"
     kafka = importlib.import_module("statefun.kafka_egress_pb2")
     assert (
@@ -77,7 +85,10 @@ def test_field_numbers_are_the_upstream_ones() -> None:
         "state_name": 2,
         "state_value": 3,
     }
-    assert dict(FromFunction.PersistedValueMutation.MutationType.items()) == {"DELETE": 0, "MODIFY": 1}
+    assert dict(FromFunction.PersistedValueMutation.MutationType.items()) == {
+        "DELETE": 0,
+        "MODIFY": 1,
+    }
     assert numbers(FromFunction.Invocation) == {"target": 1, "argument": 2}
     assert numbers(FromFunction.DelayedInvocation) == {"delay_in_ms": 1, "target": 2, "argument": 3}
     assert numbers(FromFunction.EgressMessage) == {
