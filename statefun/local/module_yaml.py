@@ -598,12 +598,14 @@ class _Parser:
         result: dict[str, str] = {}
         for item in node.value:
             if item.kind != "map" or len(item.value) != 1:
-                count = f"{len(item.value)} keys" if item.kind == "map" else item.describe()
+                got = f"{len(item.value)} keys" if item.kind == "map" else item.describe()
+                if item.kind == "map" and len(item.value) > 1:
+                    got += "; the runtime would keep only the first one"
                 self.fail(
                     item.line,
                     item.key_path,
                     f"not a key-value list: each entry of `{key}` must be a single `name: value` "
-                    f"(got {count}); the runtime would keep only the first key.",
+                    f"(got {got}).",
                     f"start every property with its own `- `, e.g. {example}.",
                 )
             ((name, value),) = item.value.items()
@@ -754,13 +756,13 @@ class _Parser:
                 example = f'version: "{node.raw}"'
             elif node.kind == "int":
                 example = f'version: "{node.raw}.0"'
-            self.fail(
-                node.line,
-                "version",
-                f"not a string: `version` is {node.describe()}. YAML reads an unquoted "
-                f"{node.raw or 'value'} as a {node.kind}, and the runtime needs a string.",
-                f"quote it: `{example}`.",
-            )
+            problem = f"not a string: `version` is {node.describe()}."
+            if node.kind in ("int", "float", "bool"):
+                problem += (
+                    f" YAML reads an unquoted {node.raw} as a {node.kind}, and the runtime needs "
+                    f"a string."
+                )
+            self.fail(node.line, "version", problem, f"quote it: `{example}`.")
         version = str(node.value)
         if version not in FORMAT_VERSIONS:
             hint = 'use `version: "1.0"` or `version: "2.0"` (StateFun 2.2).'
@@ -795,12 +797,14 @@ class _Parser:
                 f"start the entry with `- {entry}:` and indent `meta:` and `spec:` under it.",
             )
         if body.kind == "null" and siblings:
+            stray = " and ".join(f"`{k}:`" for k in siblings)
+            verb = "sit" if len(siblings) > 1 else "sits"
             self.fail(
                 body.line,
                 body.key_path,
-                f"`{entry}:` is empty and `{'`/`'.join(siblings)}` sits at the same level as "
-                f"`{entry}:`, so the runtime finds no /{entry}/{first_key} (missing key). This "
-                f"is the mis-indented 'Full Example' of the StateFun 2.x docs.",
+                f"`{entry}:` is empty and {stray} {verb} at the same level as `{entry}:`, so "
+                f"the runtime finds no /{entry}/{first_key} (missing key). This is the "
+                f"mis-indented 'Full Example' of the StateFun 2.x docs.",
                 f"indent `meta:` and `spec:` under `{entry}:` (two more spaces than `{entry}:`).",
             )
         if body.kind != "map":
@@ -894,9 +898,18 @@ class _Parser:
                 f"https+unix scheme must be provided.",
                 fix,
             )
-        parts = urllib.parse.urlsplit(uri)
+        try:
+            parts = urllib.parse.urlsplit(uri)
+            host, _port = parts.hostname, parts.port
+        except ValueError as exc:
+            self.fail(
+                node.line,
+                node.key_path,
+                f"endpoint {uri} is not a valid URL: {exc}.",
+                f"write `{scheme}://<host>:<port>/<path>`, e.g. `{example}`.",
+            )
         if scheme in ("http", "https"):
-            if not parts.netloc:
+            if not host:
                 self.fail(
                     node.line,
                     node.key_path,
@@ -1080,13 +1093,13 @@ class _Parser:
 
     # -- ingresses --------------------------------------------------------------------------------
 
-    def _io_meta(self, body: _Node, what: str, types: tuple[str, ...]) -> tuple[str, str, _Node]:
+    def _io_meta(self, body: _Node, what: str, types: tuple[str, ...]) -> tuple[str, str]:
+        """The ``meta.id`` and ``meta.type`` of an ingress or egress."""
+        example = f"id: example/{'names' if what == 'ingress' else 'greets'}"
         meta = self.require(body, "meta", f"add `meta:` with `type:` and `id:` under `{what}:`.")
         id_node = self.require(meta, "id", f"add `id: <namespace>/<name>` to the {what}.")
-        id_ = self._as_text(id_node, "id", f"write e.g. `id: example/{what}s`.")
-        self.namespace_name(
-            id_node, id_, f"id: example/{'names' if what == 'ingress' else 'greets'}"
-        )
+        id_ = self._as_text(id_node, "id", f"write e.g. `{example}`.")
+        self.namespace_name(id_node, id_, example)
         type_node = self.require(meta, "type", f"add `type: {types[0]}`.")
         type_ = self._as_text(type_node, "type", f"write `type: {types[0]}`.")
         if type_ not in types:
@@ -1103,11 +1116,11 @@ class _Parser:
                 f"{', '.join(types)}.",
                 hint,
             )
-        return id_, type_, meta
+        return id_, type_
 
     def _ingress(self, item: _Node) -> IngressSpec:
         body = self._entry(item, "ingress", "ingresses", "meta/id")
-        id_, type_, _meta = self._io_meta(body, "ingress", INGRESS_TYPES)
+        id_, type_ = self._io_meta(body, "ingress", INGRESS_TYPES)
         spec = self.require(body, "spec", "add `spec:` under `ingress:`.")
         common: dict[str, Any] = {"id": id_, "type": type_, "line": item.line, "path": self.path}
         if type_ == KINESIS_ROUTABLE_INGRESS:
@@ -1273,7 +1286,7 @@ class _Parser:
                 )
             ((key, value),) = item.value.items()
             topic, _, partition = key.rpartition("/")
-            if not topic or not partition.isdigit() or int(partition) > _INT_MAX:
+            if not topic or not re.fullmatch(r"[0-9]+", partition) or int(partition) > _INT_MAX:
                 self.fail(
                     item.line,
                     item.key_path,
@@ -1399,7 +1412,7 @@ class _Parser:
 
     def _egress(self, item: _Node) -> EgressSpec:
         body = self._entry(item, "egress", "egresses", "meta/id")
-        id_, type_, _meta = self._io_meta(body, "egress", EGRESS_TYPES)
+        id_, type_ = self._io_meta(body, "egress", EGRESS_TYPES)
         spec = self.require(body, "spec", "add `spec:` under `egress:`.")
         common: dict[str, Any] = {"id": id_, "type": type_, "line": item.line, "path": self.path}
         if type_ == KINESIS_EGRESS:

@@ -643,6 +643,8 @@ def test_missing_endpoint() -> None:
         ("/statefun", "Missing scheme in function endpoint /statefun; an http or https", "http://"),
         ("ftp://worker/statefun", "Missing scheme in function endpoint ftp://", "http://"),
         ("http:///statefun", "has no host", "http://<host>"),
+        ("http://:8000/statefun", "has no host", "http://<host>"),
+        ("http://worker:port/statefun", "is not a valid URL", "http://<host>:<port>"),
         ("http+unix:///tmp/fn/statefun", "no path segment ending in `.sock`", ".sock/statefun"),
     ],
 )
@@ -936,7 +938,7 @@ def test_properties_entries_need_exactly_one_key() -> None:
     error = fails(text)
     assert error.key_path == f"{ING}.spec.properties[0]"
     assert error.line == line_of(text, "- a: 1")
-    assert "keep only the first key" in error.problem
+    assert "got 2 keys; the runtime would keep only the first one" in error.problem
 
 
 def test_properties_must_be_a_list() -> None:
