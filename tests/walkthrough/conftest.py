@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -39,7 +40,10 @@ def generator() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
+    with warnings.catch_warnings():
+        # kafka-python 3.0.12 loads its protocol schemas with importlib.resources' legacy API
+        warnings.filterwarnings("ignore", "(read|open)_text is deprecated", DeprecationWarning)
+        spec.loader.exec_module(module)
     return module
 
 

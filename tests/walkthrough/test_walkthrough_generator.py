@@ -15,12 +15,6 @@ from typing import Any, ClassVar
 
 import pytest
 
-# kafka-python 3.0.12 loads its protocol schemas with importlib.resources' legacy API.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:read_text is deprecated:DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:open_text is deprecated:DeprecationWarning"),
-]
-
 WALKTHROUGH_NAMES = ["Jerry", "George", "Elaine", "Kramer", "Newman", "Frank"]
 
 

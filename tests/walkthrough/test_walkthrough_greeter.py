@@ -144,6 +144,7 @@ def gunicorn_url(root: Path, spawn: Spawn) -> Iterator[str]:
             "127.0.0.1:0",  # the kernel picks a free port; gunicorn logs which one
             "--workers",
             "2",
+            "--no-control-socket",  # else $HOME/.gunicorn/gunicorn.ctl, shared by all runs
             "greeter:app",
         ],
         cwd=root,
