@@ -1,0 +1,974 @@
+"""LocalRuntime: the Flink StateFun 2.x runtime's semantics inside the Python process.
+
+The rules are those of ``RequestReplyFunction`` (spec §3): at most one request in flight per
+address, messages that arrive meanwhile go together in the next request, effects applied in the
+runtime's order and all at once, delayed messages and state TTL on a virtual clock.
+
+The runtime is one mailbox (as a Flink task is): ingress records, messages between functions,
+fired timers and request completions queue up in it in arrival order. A request is computed as
+soon as it is sent, but its completion is queued behind everything already waiting, so what
+arrives while it is "in flight" is batched exactly as on Flink when input outpaces the function.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any as _TypingAny
+
+from google.protobuf.any_pb2 import Any
+from google.protobuf.message import DecodeError, Message
+
+from statefun.core import StatefulFunctions, parse_typename
+from statefun.errors import RuntimeFailure
+from statefun.kafka_egress_pb2 import KafkaProducerRecord
+from statefun.kinesis_egress_pb2 import KinesisEgressRecord
+from statefun.local.clock import VirtualClock
+from statefun.local.module_yaml import FunctionSpec, ModuleSpec, load_module, parse_module
+from statefun.local.trace import (
+    Backpressured,
+    DelayFired,
+    DelayScheduled,
+    Egressed,
+    Event,
+    Failed,
+    Ingressed,
+    MessageSent,
+    RequestSent,
+    Responded,
+    Resumed,
+    StateChanged,
+    StateExpired,
+    Trace,
+)
+from statefun.local.transport import (
+    CONTENT_TYPE,
+    Attempt,
+    HttpTransport,
+    InProcessTransport,
+    Transport,
+    TransportError,
+    WSGITransport,
+)
+from statefun.local.values import decode_any, format_value
+from statefun.request_reply_pb2 import FromFunction, ToFunction
+
+__all__ = ["EgressRecord", "LocalRuntime", "StateView"]
+
+_MODIFY = FromFunction.PersistedValueMutation.MODIFY
+_DELETE = FromFunction.PersistedValueMutation.DELETE
+_KAFKA_RECORD = KafkaProducerRecord.DESCRIPTOR.full_name
+_KINESIS_RECORD = KinesisEgressRecord.DESCRIPTOR.full_name
+_RETRYABLE = {408, 409, 420, 429, 499, 500}
+
+Address = tuple[str, str, str]  # (namespace, type, id)
+
+
+def _addr(a: Address) -> str:
+    return f"{a[0]}/{a[1]}/{a[2]}"
+
+
+@dataclass(slots=True)
+class _Envelope:
+    source: Address | None
+    target: Address
+    type_url: str
+    value: bytes
+
+
+@dataclass(slots=True)
+class _Inflight:
+    batch: list[_Envelope]
+    request: bytes
+    response: FromFunction.InvocationResponse | None = None
+    error: RuntimeFailure | None = None
+    attempts: int = 1
+
+
+@dataclass(slots=True)
+class _AddressState:
+    inflight: _Inflight | None = None
+    backlog: list[_Envelope] = field(default_factory=list)
+    values: dict[str, bytes] = field(default_factory=dict)
+    accessed: dict[str, datetime] = field(default_factory=dict)  # for TTL
+    blocked: bool = False
+
+
+@dataclass(frozen=True)
+class EgressRecord:
+    """A record that went out on an egress. ``value`` is decoded when a type was given."""
+
+    egress: str
+    topic: str  # the Kinesis stream for a Kinesis egress
+    key: str | None  # the Kinesis partition key for a Kinesis egress
+    value: object
+    time: datetime
+    explicit_hash_key: str | None = None
+
+    def __repr__(self) -> str:
+        value = format_value(self.value)
+        return f"EgressRecord(topic={self.topic!r}, key={self.key!r}, value={value})"
+
+
+class StateView(Mapping[str, object]):
+    """The states of one address that have a value, decoded; ``.raw`` has the stored bytes."""
+
+    def __init__(self, address: str, raw: dict[str, bytes]) -> None:
+        self.address = address
+        self.raw = raw
+
+    def __getitem__(self, name: str) -> object:
+        return decode_any(Any.FromString(self.raw[name]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return "{" + ", ".join(f"{n!r}: {format_value(self[n])}" for n in self.raw) + "}"
+
+
+class LocalRuntime:
+    """Runs a module's functions like the Flink StateFun 2.x runtime, on a virtual clock."""
+
+    def __init__(
+        self,
+        module: ModuleSpec,
+        transports: Mapping[str, Transport],
+        *,
+        auto_run: bool = True,
+        record_trace: bool = True,
+        egress_types: Mapping[str, type[Message]] | None = None,
+    ) -> None:
+        self.module = module
+        unknown = sorted(set(egress_types or {}) - set(module.egresses))
+        if unknown:
+            raise ValueError(
+                f"egress_types names {unknown}, which module.yaml does not declare "
+                f"(declared: {sorted(module.egresses)})"
+            )
+        #: How to decode the record values of each egress, for the trace and :meth:`egress`.
+        self.egress_types: dict[str, type[Message]] = dict(egress_types or {})
+        self._transports = dict(transports)
+        missing = [t for t in module.functions if t not in self._transports]
+        if missing:
+            raise ValueError(f"no transport for function types {missing}")
+        self.clock = VirtualClock()
+        self.auto_run = auto_run
+        self.record_trace = record_trace
+        self._trace = Trace()
+        self._subscribers: list[Callable[[Event], None]] = []
+        self._addresses: dict[Address, _AddressState] = {}
+        self._mailbox: deque[tuple[str, _TypingAny]] = deque()
+        self._timers: list[tuple[datetime, int, _Envelope]] = []
+        self._seq = itertools.count()
+        self._blocked = 0
+        self._failed: list[Address] = []
+        self._egress: list[EgressRecord] = []
+        self._ttl_addresses: set[Address] = set()
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_module(
+        cls,
+        module: str | os.PathLike[str] | ModuleSpec,
+        functions: StatefulFunctions | None = None,
+        *,
+        app: Callable[..., _TypingAny] | None = None,
+        path: str = "/statefun",
+        endpoints: Mapping[str, str] | None = None,
+        auto_run: bool = True,
+        record_trace: bool = True,
+        egress_types: Mapping[str, type[Message]] | None = None,
+    ) -> LocalRuntime:
+        """A runtime for ``module`` (a module.yaml path, its text, or a parsed module).
+
+        Functions are reached in-process (``functions``), through a WSGI ``app``, or, with
+        neither, over HTTP at the endpoints of module.yaml (``endpoints`` overrides them per
+        function type). ``egress_types`` maps an egress id to the message type of its record
+        values (e.g. ``{"example/greets": GreetResponse}``) so the trace and :meth:`egress` show
+        them decoded.
+        """
+        spec = _load(module)
+        endpoints = dict(endpoints or {})
+        unknown = sorted(set(endpoints) - set(spec.functions))
+        if unknown:
+            raise ValueError(
+                f"endpoints given for {unknown}, which module.yaml does not declare "
+                f"(declared: {sorted(spec.functions)})"
+            )
+        if functions is not None and app is not None:
+            raise ValueError("give either functions (in-process) or app (WSGI), not both")
+        if functions is not None and not isinstance(functions, StatefulFunctions):
+            raise TypeError(
+                f"functions must be a StatefulFunctions, got {type(functions).__name__}"
+            )
+        transports: dict[str, Transport] = {}
+        shared: Transport | None = None
+        if functions is not None:
+            shared = InProcessTransport(functions)
+        elif app is not None:
+            shared = WSGITransport(app, path)
+        for typename, fn in spec.functions.items():
+            if typename in endpoints:
+                transports[typename] = _http(endpoints[typename], fn)
+            elif shared is not None:
+                transports[typename] = shared
+            else:
+                if not fn.endpoint:
+                    raise ValueError(f"function {typename} has no endpoint in module.yaml")
+                transports[typename] = _http(fn.endpoint, fn)
+        return cls(
+            spec,
+            transports,
+            auto_run=auto_run,
+            record_trace=record_trace,
+            egress_types=egress_types,
+        )
+
+    def bind(self, typename: str, transport: Transport | StatefulFunctions) -> None:
+        """Reach function type ``typename`` through another transport (or registry) from now on."""
+        self.module.function(typename)
+        if isinstance(transport, StatefulFunctions):
+            transport = InProcessTransport(transport)
+        self._transports[typename] = transport
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    def ingest(
+        self, ingress: str, key: str | None, value: Message | bytes, *, run: bool | None = None
+    ) -> None:
+        """A record arriving on an ingress (by ingress id or topic/stream name)."""
+        self._enqueue_record(ingress, key, value)
+        self._maybe_run(run)
+
+    def ingest_many(
+        self,
+        ingress: str,
+        records: Iterable[tuple[str, Message | bytes]],
+        *,
+        run: bool | None = None,
+    ) -> int:
+        """Many records at once (they queue up together, as a burst from Kafka would)."""
+        count = 0
+        for key, value in records:
+            self._enqueue_record(ingress, key, value)
+            count += 1
+        self._maybe_run(run)
+        return count
+
+    def send(
+        self,
+        typename: str,
+        id: str,
+        message: Message,
+        *,
+        caller: tuple[str, str] | None = None,
+        run: bool | None = None,
+    ) -> None:
+        """A message straight to an address; ``caller`` is ``("ns/type", "id")`` or no caller."""
+        namespace, name = parse_typename(typename)
+        self.module.function(typename)
+        if not id:
+            raise ValueError("send() needs the id of the target function instance")
+        source: Address | None = None
+        if caller is not None:
+            caller_ns, caller_type = parse_typename(caller[0])
+            source = (caller_ns, caller_type, caller[1])
+        type_url, payload = _packed(message)
+        self._mailbox.append(
+            ("deliver", _Envelope(source, (namespace, name, id), type_url, payload))
+        )
+        self._maybe_run(run)
+
+    def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
+        """Move the virtual clock by ``delta``: delayed messages fire and TTLs expire on the way."""
+        if not isinstance(delta, timedelta):
+            raise TypeError(f"advance() takes a datetime.timedelta, got {type(delta).__name__}")
+        if delta < timedelta(0):
+            raise ValueError("the clock cannot go backwards")
+        self.advance_to(self.clock.now + delta, run=run)
+
+    def advance_to(self, when: datetime, *, run: bool | None = None) -> None:
+        """Move the virtual clock to ``when`` (see :meth:`advance`)."""
+        self.run() if self._should_run(run) else None
+        while self._timers and self._timers[0][0] <= when:
+            due = self._timers[0][0]
+            self._expire_until(due)
+            self.clock.set(max(due, self.clock.now))
+            while self._timers and self._timers[0][0] == due:
+                _, _, envelope = heapq.heappop(self._timers)
+                self._emit(
+                    DelayFired(
+                        self.clock.now,
+                        _addr(envelope.source) if envelope.source else "?",
+                        _addr(envelope.target),
+                        _value(envelope),
+                    )
+                )
+                self._mailbox.append(("deliver", envelope))
+            if self._should_run(run):
+                self.run()
+        self._expire_until(when)
+        self.clock.set(max(when, self.clock.now))
+
+    @property
+    def now(self) -> datetime:
+        """The virtual time."""
+        return self.clock.now
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Process everything that is due (to quiescence). Returns the number of steps."""
+        steps = 0
+        while self.step():
+            steps += 1
+        return steps
+
+    def step(self) -> bool:
+        """Process one queued event; False when nothing is left. Failures raise RuntimeFailure."""
+        if self._failed:
+            self._resend_failed()
+        event = self._next_event()
+        if event is None:
+            return False
+        kind, payload = event
+        if kind == "deliver":
+            self._deliver(payload)
+        else:
+            self._complete(payload)
+        return True
+
+    def resume(self) -> int:
+        """After a failure and a fix: resend the failed batch, then run to quiescence."""
+        return self.run()
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        """What waits in the mailbox, in order (for step-by-step mode)."""
+        out = []
+        for kind, payload in self._mailbox:
+            if kind == "deliver":
+                source = _addr(payload.source) if payload.source else "ingress"
+                out.append(
+                    f"message {source} -> {_addr(payload.target)}: {format_value(_value(payload))}"
+                )
+            else:
+                state = self._addresses[payload]
+                batch = len(state.inflight.batch) if state.inflight else 0
+                out.append(f"response of {_addr(payload)} (batch of {batch})")
+        return tuple(out)
+
+    @property
+    def failure(self) -> RuntimeFailure | None:
+        """The pending failure, if a request failed and was not resumed yet."""
+        for address in self._failed:
+            inflight = self._addresses[address].inflight
+            if inflight is not None and inflight.error is not None:
+                return inflight.error
+        return None
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def state(self, typename: str, id: str) -> StateView:
+        """The states of an address that hold a value, decoded (``.raw`` for the bytes)."""
+        spec = self.module.function(typename)
+        address = (spec.namespace, spec.name, id)
+        st = self._addresses.get(address)
+        raw: dict[str, bytes] = {}
+        if st is not None:
+            for name in spec.state_names:
+                value = st.values.get(name)
+                if value is not None and not self._expired(spec, st, name):
+                    raw[name] = value
+        return StateView(_addr(address), raw)
+
+    def addresses(self, typename: str | None = None) -> list[str]:
+        """Every address that holds state or has messages waiting, sorted."""
+        out = []
+        for address, st in self._addresses.items():
+            if typename is not None and f"{address[0]}/{address[1]}" != typename:
+                continue
+            if st.values or st.inflight or st.backlog:
+                out.append(address[2])
+        return (
+            sorted(out)
+            if typename is not None
+            else sorted(
+                _addr(a)
+                for a, st in self._addresses.items()
+                if st.values or st.inflight or st.backlog
+            )
+        )
+
+    def egress(
+        self, egress: str | None = None, value_type: type[Message] | None = None
+    ) -> list[EgressRecord]:
+        """Records sent to ``egress`` (an egress id or topic; all when None), oldest first."""
+        if (
+            egress is not None
+            and egress not in self.module.egresses
+            and not any(r.topic == egress for r in self._egress)
+        ):
+            known = sorted(self.module.egresses)
+            raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
+        out = []
+        for r in self._egress:
+            if egress is not None and egress not in (r.egress, r.topic):
+                continue
+            value_type = value_type or self.egress_types.get(r.egress)
+            if value_type is not None and isinstance(r.value, bytes):
+                r = EgressRecord(
+                    r.egress,
+                    r.topic,
+                    r.key,
+                    value_type.FromString(r.value),
+                    r.time,
+                    r.explicit_hash_key,
+                )
+            out.append(r)
+        return out
+
+    @property
+    def trace(self) -> Trace:
+        """Every step so far, in order."""
+        return self._trace
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def __repr__(self) -> str:
+        return (
+            f"LocalRuntime(module={os.path.basename(self.module.path or 'module.yaml')!r}, "
+            f"functions={sorted(self.module.functions)}, "
+            f"now=+{self.clock.elapsed.total_seconds():g}s, "
+            f"addresses={len(self.addresses())}, pending={len(self._mailbox)}, "
+            f"timers={len(self._timers)}, egress_records={len(self._egress)})"
+        )
+
+    # -- internals: inputs -----------------------------------------------------------------
+
+    def _maybe_run(self, run: bool | None) -> None:
+        if self._should_run(run):
+            self.run()
+
+    def _should_run(self, run: bool | None) -> bool:
+        return self.auto_run if run is None else run
+
+    def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
+        spec, route = self.module.ingress_for(ingress)
+        if route is None:
+            topics = ", ".join(repr(r.topic) for r in spec.topics)
+            if spec.routable:
+                raise ValueError(
+                    f"ingress {spec.id} reads several topics ({topics}): name the topic the "
+                    f"record arrives on instead of the ingress id"
+                )
+            raise ValueError(
+                f"ingress {spec.id} ({spec.type}) is not routable: the local runtime feeds only "
+                f"routable ingresses (statefun.kafka.io/routable-protobuf-ingress)"
+            )
+        if key is None or key == "":
+            raise ValueError(
+                f"a record on {spec.id} [{route.topic}] needs a key: the routable ingress makes "
+                f"the key the function id (the real runtime fails the job on a null key)"
+            )
+        if not isinstance(key, str):
+            raise TypeError(
+                f"the record key must be a str (the UTF-8 Kafka key), got {type(key).__name__}"
+            )
+        if isinstance(value, Message):
+            expected = route.type_url.rsplit("/", 1)[-1]
+            actual = value.DESCRIPTOR.full_name
+            if actual != expected:
+                raise TypeError(
+                    f"topic {route.topic!r} carries {expected} (typeUrl {route.type_url!r}), but "
+                    f"the value is a {actual}; send a {expected}, or raw bytes"
+                )
+            payload = value.SerializeToString()
+        elif isinstance(value, bytes | bytearray):
+            payload = bytes(value)
+        else:
+            raise TypeError(
+                f"a record value is a protobuf message or bytes, got {type(value).__name__}"
+            )
+        targets = []
+        for target in route.targets:
+            namespace, name = parse_typename(target)
+            targets.append((namespace, name, key))
+        if self.record_trace:
+            shown: object = value if isinstance(value, Message) else payload
+            self._emit(
+                Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
+            )
+        for target in targets:
+            self._mailbox.append(("deliver", _Envelope(None, target, route.type_url, payload)))
+
+    # -- internals: the per-address state machine -------------------------------------------
+
+    def _next_event(self) -> tuple[str, _TypingAny] | None:
+        mailbox = self._mailbox
+        if not mailbox:
+            return None
+        if self._blocked:
+            # Backpressure: input waits; only completions of in-flight requests are processed.
+            for index, event in enumerate(mailbox):
+                if event[0] == "complete":
+                    del mailbox[index]
+                    return event
+            return None
+        return mailbox.popleft()
+
+    def _deliver(self, envelope: _Envelope) -> None:
+        address = envelope.target
+        st = self._addresses.get(address)
+        if st is None:
+            st = self._addresses[address] = _AddressState()
+        if st.inflight is None:
+            self._send_request(address, st, [envelope])
+            return
+        st.backlog.append(envelope)
+        spec = self.module.functions[f"{address[0]}/{address[1]}"]
+        limit = spec.max_num_batch_requests
+        if limit > 0 and len(st.backlog) >= limit and not st.blocked:
+            st.blocked = True
+            self._blocked += 1
+            self._emit(Backpressured(self.clock.now, _addr(address), len(st.backlog)))
+
+    def _send_request(self, address: Address, st: _AddressState, batch: list[_Envelope]) -> None:
+        typename = f"{address[0]}/{address[1]}"
+        spec = self.module.functions[typename]
+        to_function = ToFunction()
+        request = to_function.invocation
+        target = request.target
+        target.namespace, target.type, target.id = address
+        shown_states = []
+        for name in spec.state_names:
+            persisted = request.state.add()
+            persisted.state_name = name
+            value = self._read_state(spec, address, st, name)
+            if value is not None:
+                persisted.state_value = value
+            shown_states.append((name, value is not None))
+        add = request.invocations.add
+        for envelope in batch:
+            invocation = add()
+            if envelope.source is not None:
+                c = invocation.caller
+                c.namespace, c.type, c.id = envelope.source
+            argument = invocation.argument
+            argument.type_url = envelope.type_url
+            argument.value = envelope.value
+        inflight = _Inflight(batch, to_function.SerializeToString())
+        st.inflight = inflight
+        transport = self._transports[typename]
+        if self.record_trace:
+            self._emit(
+                RequestSent(
+                    self.clock.now,
+                    _addr(address),
+                    len(batch),
+                    tuple(shown_states),
+                    transport.describe(),
+                )
+            )
+        self._call(address, spec, inflight)
+        self._mailbox.append(("complete", address))
+
+    def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
+        """One request with the retry policy of spec §3.4; fills ``response`` or ``error``."""
+        transport = self._transports[spec.typename]
+        budget = spec.timeout
+        elapsed = timedelta(0)
+        backoff = timedelta(milliseconds=10)
+        attempt = 0
+        last = ""
+        while True:
+            attempt += 1
+            try:
+                result: Attempt | None = transport.send(
+                    spec.typename, inflight.request, spec.timeout
+                )
+            except TransportError as e:
+                result = None
+                last = str(e)
+                if not e.retryable:
+                    inflight.error = self._failure(address, inflight, last, e.cause or e)
+                    return
+                if isinstance(e.cause, TimeoutError):
+                    elapsed += spec.read_timeout
+            if result is not None:
+                if 200 <= result.status < 300:
+                    inflight.attempts = attempt
+                    self._accept(address, inflight, result)
+                    return
+                last = f"invalid HTTP response code {result.status}" + _body_hint(result)
+                if not (result.status in _RETRYABLE or result.status >= 500):
+                    inflight.error = self._failure(
+                        address,
+                        inflight,
+                        f"Non successful HTTP response code {result.status}" + _body_hint(result),
+                        None,
+                    )
+                    return
+            if elapsed + backoff > budget:
+                inflight.error = self._failure(
+                    address,
+                    inflight,
+                    f"Maximal request time has elapsed ({attempt} attempts within the function's "
+                    f"timeout of {budget}). Last known error is: {last}",
+                    None,
+                )
+                return
+            elapsed += backoff
+            backoff *= 2
+
+    def _accept(self, address: Address, inflight: _Inflight, result: Attempt) -> None:
+        if result.content_type != CONTENT_TYPE:
+            inflight.error = self._failure(
+                address,
+                inflight,
+                f"Wrong HTTP content-type {result.content_type!r}: the runtime accepts exactly "
+                f"{CONTENT_TYPE!r}, with no parameters such as '; charset=...'",
+                None,
+            )
+            return
+        try:
+            response = FromFunction.FromString(result.body)
+        except DecodeError as e:
+            inflight.error = self._failure(
+                address,
+                inflight,
+                f"Unable to parse a Protobuf message (the response body of "
+                f"{len(result.body)} bytes is not a FromFunction): {e}",
+                e,
+            )
+            return
+        inflight.response = response.invocation_result
+
+    def _failure(
+        self, address: Address, inflight: _Inflight, reason: str, cause: BaseException | None
+    ) -> RuntimeFailure:
+        error = RuntimeFailure(
+            f"Failure forwarding a message to a remote function {_addr(address)}: {reason}. "
+            f"Nothing of this batch of {len(inflight.batch)} message(s) was applied: state is "
+            f"unchanged and the batch is still pending. Fix the function (re-bind it) and call "
+            f"rt.resume() to resend the same batch, as Flink does after a restart."
+        )
+        error.address = _addr(address)  # type: ignore[attr-defined]
+        error.reason = reason  # type: ignore[attr-defined]
+        error.__cause__ = cause
+        return error
+
+    def _complete(self, address: Address) -> None:
+        st = self._addresses[address]
+        inflight = st.inflight
+        assert inflight is not None
+        if inflight.error is None:
+            assert inflight.response is not None
+            problem = self._validate(address, inflight.response)
+            if problem is not None:
+                inflight.error = self._failure(address, inflight, problem, None)
+        if inflight.error is not None:
+            self._failed.append(address)
+            self._emit(
+                Failed(
+                    self.clock.now,
+                    _addr(address),
+                    len(inflight.batch),
+                    getattr(inflight.error, "reason", str(inflight.error)),
+                )
+            )
+            raise inflight.error
+        self._apply(address, st, inflight.response)  # type: ignore[arg-type]
+        if st.blocked:
+            st.blocked = False
+            self._blocked -= 1
+        if st.backlog:
+            batch, st.backlog = st.backlog, []
+            self._send_request(address, st, batch)
+        else:
+            st.inflight = None
+
+    def _resend_failed(self) -> None:
+        """The "unknown" path: resend the very same request of each failed address."""
+        failed, self._failed = self._failed, []
+        for position, address in enumerate(failed):
+            st = self._addresses[address]
+            inflight = st.inflight
+            assert inflight is not None
+            spec = self.module.functions[f"{address[0]}/{address[1]}"]
+            inflight.error = inflight.response = None
+            self._emit(Resumed(self.clock.now, _addr(address), len(inflight.batch)))
+            self._call(address, spec, inflight)
+            self._mailbox.insert(position, ("complete", address))
+
+    def _validate(self, address: Address, response: FromFunction.InvocationResponse) -> str | None:
+        """Why applying ``response`` would fail the real job, or None."""
+        functions = self.module.functions
+        for out in response.outgoing_messages:
+            typename = f"{out.target.namespace}/{out.target.type}"
+            if typename not in functions:
+                return (
+                    f"a message to {typename}/{out.target.id}: Unknown provider for type "
+                    f"{typename} (module.yaml declares {sorted(functions)})"
+                )
+            if not out.target.id:
+                return f"a message to {typename} has an empty id"
+        for delayed in response.delayed_invocations:
+            typename = f"{delayed.target.namespace}/{delayed.target.type}"
+            if delayed.delay_in_ms < 0:
+                delay = delayed.delay_in_ms
+                return f"a delayed message to {typename} has a negative delay ({delay} ms)"
+            if typename not in functions:
+                return (
+                    f"a delayed message to {typename}: Unknown provider for type {typename} "
+                    f"(module.yaml declares {sorted(functions)})"
+                )
+        for egress in response.outgoing_egresses:
+            egress_id = f"{egress.egress_namespace}/{egress.egress_type}"
+            spec = self.module.egresses.get(egress_id)
+            if spec is None:
+                return (
+                    f"Unknown egress {egress_id} (module.yaml declares "
+                    f"{sorted(self.module.egresses) or 'no egress'})"
+                )
+            expected = _KAFKA_RECORD if spec.kind == "kafka" else _KINESIS_RECORD
+            if not egress.argument.type_url.endswith("/" + expected):
+                return (
+                    f"The generic {spec.kind.capitalize()} egress {egress_id} expects only "
+                    f"messages of type {expected}, got {egress.argument.type_url!r}; build "
+                    f"the record with "
+                    f"{'kafka_egress_record' if spec.kind == 'kafka' else 'kinesis_egress_record'}"
+                    f"(...) and send it with pack_and_send_egress"
+                )
+        declared = self.module.functions[f"{address[0]}/{address[1]}"].state_names
+        for mutation in response.state_mutations:
+            if mutation.state_name not in declared:
+                return (
+                    f"Accessing a non-existing remote function state: {mutation.state_name} "
+                    f"(declared: {list(declared)})"
+                )
+        return None
+
+    def _apply(
+        self, address: Address, st: _AddressState, response: FromFunction.InvocationResponse
+    ) -> None:
+        now = self.clock.now
+        record = self.record_trace
+        source_text = _addr(address)
+        if record:
+            self._emit(
+                Responded(
+                    now,
+                    source_text,
+                    len(response.outgoing_messages),
+                    len(response.delayed_invocations),
+                    len(response.outgoing_egresses),
+                    len(response.state_mutations),
+                )
+            )
+        # (a) messages, (b) delayed messages, (c) egress, (d) state mutations
+        for out in response.outgoing_messages:
+            t = out.target
+            envelope = _Envelope(
+                address, (t.namespace, t.type, t.id), out.argument.type_url, out.argument.value
+            )
+            if record:
+                self._emit(MessageSent(now, source_text, _addr(envelope.target), _value(envelope)))
+            self._mailbox.append(("deliver", envelope))
+        for delayed in response.delayed_invocations:
+            t = delayed.target
+            envelope = _Envelope(
+                address,
+                (t.namespace, t.type, t.id),
+                delayed.argument.type_url,
+                delayed.argument.value,
+            )
+            due = now + timedelta(milliseconds=delayed.delay_in_ms)
+            heapq.heappush(self._timers, (due, next(self._seq), envelope))
+            if record:
+                self._emit(
+                    DelayScheduled(now, source_text, _addr(envelope.target), due, _value(envelope))
+                )
+        for egress in response.outgoing_egresses:
+            self._egress_record(f"{egress.egress_namespace}/{egress.egress_type}", egress.argument)
+        if response.state_mutations:
+            spec = self.module.functions[f"{address[0]}/{address[1]}"]
+            ttl = {s.name: s for s in spec.states if s.expire_after is not None}
+            for mutation in response.state_mutations:
+                name = mutation.state_name
+                before = st.values.get(name)
+                if mutation.mutation_type == _MODIFY:
+                    after: bytes | None = mutation.state_value
+                    st.values[name] = mutation.state_value
+                    if name in ttl:
+                        st.accessed[name] = now
+                        self._ttl_addresses.add(address)
+                elif mutation.mutation_type == _DELETE:
+                    after = None
+                    st.values.pop(name, None)
+                    st.accessed.pop(name, None)
+                else:
+                    continue  # an unknown mutation type is ignored, as on Flink
+                if record:
+                    self._emit(
+                        StateChanged(
+                            now, source_text, name, _state_value(before), _state_value(after)
+                        )
+                    )
+
+    def _egress_record(self, egress_id: str, argument: Any) -> None:
+        spec = self.module.egresses[egress_id]
+        if spec.kind == "kafka":
+            kafka = KafkaProducerRecord.FromString(argument.value)
+            record = EgressRecord(
+                egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, self.clock.now
+            )
+        else:
+            kinesis = KinesisEgressRecord.FromString(argument.value)
+            record = EgressRecord(
+                egress_id,
+                kinesis.stream,
+                kinesis.partition_key,
+                kinesis.value_bytes,
+                self.clock.now,
+                kinesis.explicit_hash_key or None,
+            )
+        self._egress.append(record)
+        if self.record_trace:
+            self._emit(
+                Egressed(
+                    self.clock.now,
+                    egress_id,
+                    record.topic,
+                    record.key,
+                    self._egress_value(egress_id, record.value),  # type: ignore[arg-type]
+                )
+            )
+
+    def _egress_value(self, egress_id: str, value: bytes) -> object:
+        value_type = self.egress_types.get(egress_id)
+        if value_type is None:
+            return value
+        try:
+            return value_type.FromString(value)
+        except DecodeError:
+            return value
+
+    # -- internals: state and TTL -----------------------------------------------------------
+
+    def _read_state(
+        self, spec: FunctionSpec, address: Address, st: _AddressState, name: str
+    ) -> bytes | None:
+        value = st.values.get(name)
+        if value is None:
+            return None
+        state_spec = _state_spec(spec, name)
+        if state_spec is None or state_spec.expire_after is None:
+            return value
+        if self._expired(spec, st, name):
+            self._expire(address, st, name)
+            return None
+        if state_spec.expire_mode == "after-invoke":
+            st.accessed[name] = self.clock.now  # OnReadAndWrite: a request reads every state
+        return value
+
+    def _expired(self, spec: FunctionSpec, st: _AddressState, name: str) -> bool:
+        state_spec = _state_spec(spec, name)
+        if state_spec is None or state_spec.expire_after is None:
+            return False
+        accessed = st.accessed.get(name)
+        return accessed is not None and accessed + state_spec.expire_after <= self.clock.now
+
+    def _expire(self, address: Address, st: _AddressState, name: str) -> None:
+        value = st.values.pop(name)
+        st.accessed.pop(name, None)
+        self._emit(StateExpired(self.clock.now, _addr(address), name, _state_value(value)))
+
+    def _expire_until(self, when: datetime) -> None:
+        """Expire, in time order, every TTL state whose time has come by ``when``."""
+        due: list[tuple[datetime, str, Address, str]] = []
+        for address in list(self._ttl_addresses):
+            st = self._addresses[address]
+            spec = self.module.functions[f"{address[0]}/{address[1]}"]
+            for name, accessed in st.accessed.items():
+                state_spec = _state_spec(spec, name)
+                if state_spec and state_spec.expire_after is not None:
+                    expiry = accessed + state_spec.expire_after
+                    if expiry <= when and name in st.values:
+                        due.append((expiry, _addr(address), address, name))
+            if not st.accessed:
+                self._ttl_addresses.discard(address)
+        for expiry, _, address, name in sorted(due):
+            self.clock.set(max(expiry, self.clock.now))
+            self._expire(address, self._addresses[address], name)
+
+    # -- internals: events ------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        if self.record_trace:
+            self._trace.events.append(event)
+        for callback in list(self._subscribers):
+            callback(event)
+
+
+def _load(module: str | os.PathLike[str] | ModuleSpec) -> ModuleSpec:
+    if isinstance(module, ModuleSpec):
+        return module
+    text = os.fspath(module)
+    if "\n" in text and not os.path.exists(text):
+        return parse_module(text)
+    return load_module(text)
+
+
+def _http(endpoint: str, spec: FunctionSpec) -> HttpTransport:
+    return HttpTransport(
+        endpoint, connect_timeout=spec.connect_timeout, read_timeout=spec.read_timeout
+    )
+
+
+def _state_spec(spec: FunctionSpec, name: str) -> _TypingAny:
+    for s in spec.states:
+        if s.name == name:
+            return s
+    return None
+
+
+def _packed(message: Message | Any) -> tuple[str, bytes]:
+    if isinstance(message, Any):
+        return message.type_url, message.value
+    if not isinstance(message, Message):
+        raise TypeError(f"a message is a protobuf message, got {type(message).__name__}")
+    return "type.googleapis.com/" + message.DESCRIPTOR.full_name, message.SerializeToString()
+
+
+def _value(envelope: _Envelope) -> object:
+    return decode_any(Any(type_url=envelope.type_url, value=envelope.value))
+
+
+def _state_value(raw: bytes | None) -> object:
+    if raw is None:
+        return None
+    try:
+        return decode_any(Any.FromString(raw))
+    except DecodeError:
+        return raw
+
+
+def _body_hint(result: Attempt) -> str:
+    if not result.body:
+        return ""
+    text = result.body[:300].decode("utf-8", "replace").strip()
+    return f" ({text})"

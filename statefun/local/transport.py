@@ -1,0 +1,232 @@
+"""How the local runtime moves a request to a function and its response back.
+
+One small interface, several implementations (as httpx does): in-process through the SDK's
+handler, through a WSGI app with no sockets, and over real HTTP to an endpoint of module.yaml.
+A transport makes one attempt; the runtime applies the retry policy of spec §3.4.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import http.client
+import io
+import socket
+import sys
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any as _TypingAny
+from typing import Protocol
+
+from statefun.core import StatefulFunctions
+from statefun.request_reply import AsyncRequestReplyHandler, RequestReplyHandler
+
+__all__ = [
+    "CONTENT_TYPE",
+    "Attempt",
+    "HttpTransport",
+    "InProcessTransport",
+    "Transport",
+    "TransportError",
+    "WSGITransport",
+]
+
+CONTENT_TYPE = "application/octet-stream"
+
+
+class TransportError(Exception):
+    """An attempt that got no HTTP answer: refused, reset, timed out, or the function raised."""
+
+    def __init__(self, message: str, *, retryable: bool = True, cause: BaseException | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt got back: an HTTP status, the response content type and body."""
+
+    status: int
+    content_type: str | None
+    body: bytes
+
+
+class Transport(Protocol):
+    """Sends one serialized ``ToFunction`` and returns what came back."""
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt: ...
+
+    def describe(self) -> str: ...
+
+
+class InProcessTransport:
+    """Calls the functions in this Python process through the SDK's request-reply handler.
+
+    An exception raised by a function is not turned into HTTP 500: it propagates as a
+    ``TransportError`` (not retried: the same batch would raise again) so the runtime can report
+    the function's own exception.
+    """
+
+    def __init__(self, functions: StatefulFunctions) -> None:
+        self.functions = functions
+        self._sync = RequestReplyHandler(functions)
+        self._async = AsyncRequestReplyHandler(functions)
+
+    def describe(self) -> str:
+        return "in-process"
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        namespace, _, name = typename.rpartition("/")
+        function = self.functions.functions.get((namespace, name))
+        try:
+            if function is not None and function.is_async:
+                body = _run_coroutine(lambda: self._async(request))
+            else:
+                body = self._sync(request)
+        except Exception as e:
+            raise TransportError(
+                f"the function raised {type(e).__name__}: {e}", retryable=False, cause=e
+            ) from e
+        return Attempt(200, CONTENT_TYPE, body)
+
+
+def _run_coroutine(make: Callable[[], _TypingAny]) -> bytes:
+    """Run a coroutine to completion, also when this thread already runs a loop (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())  # type: ignore[no-any-return]
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="statefun-async") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()  # type: ignore[no-any-return]
+
+
+class WSGITransport:
+    """POSTs to a WSGI app (e.g. the walkthrough's Flask ``app``) in this process, no sockets."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], path: str = "/statefun") -> None:
+        self.app = app
+        self.path = path
+
+    def describe(self) -> str:
+        return f"WSGI app {getattr(self.app, 'name', type(self.app).__name__)!s} {self.path}"
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "SCRIPT_NAME": "",
+            "PATH_INFO": self.path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "statefun-lab.local",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": CONTENT_TYPE,
+            "CONTENT_LENGTH": str(len(request)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(request),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        started: list[_TypingAny] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):  # type: ignore[no-untyped-def]
+            started[:] = [status, headers]
+            return lambda data: None
+
+        try:
+            chunks = self.app(environ, start_response)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except Exception as e:  # a WSGI server would answer 500
+            raise TransportError(
+                f"the WSGI app raised {type(e).__name__}: {e}", retryable=True, cause=e
+            ) from e
+        status, headers = started
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        return Attempt(int(status.split()[0]), content_type, body)
+
+
+class HttpTransport:
+    """POSTs over real HTTP to an endpoint (``http``, ``https``, ``http+unix``, ``https+unix``)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        connect_timeout: timedelta = timedelta(seconds=10),
+        read_timeout: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self.endpoint = endpoint
+        self.connect_timeout = connect_timeout.total_seconds()
+        self.read_timeout = read_timeout.total_seconds()
+        url = urllib.parse.urlsplit(endpoint)
+        self._scheme = url.scheme
+        if url.scheme in ("http", "https"):
+            self._host = url.hostname or "localhost"
+            self._port = url.port
+            self._path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+            self._socket_path = None
+        elif url.scheme in ("http+unix", "https+unix"):
+            # http+unix:///path/to/x.sock/statefun: the segment ending in .sock is the socket
+            parts = url.path.split("/")
+            index = next((i for i, p in enumerate(parts) if p.endswith(".sock")), None)
+            if index is None:
+                raise ValueError(
+                    f"{endpoint}: a UNIX endpoint needs a path segment ending in .sock"
+                )
+            self._socket_path = "/".join(parts[: index + 1])
+            self._path = "/" + "/".join(parts[index + 1 :])
+            self._host, self._port = "localhost", None
+        else:
+            raise ValueError(f"{endpoint}: the scheme must be http, https, http+unix or https+unix")
+
+    def describe(self) -> str:
+        return f"HTTP {self.endpoint}"
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        if self._socket_path is not None:
+            return _UnixConnection(self._socket_path, timeout)
+        if self._scheme == "https":
+            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout)
+        return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        limit = min(timeout.total_seconds(), max(self.connect_timeout, self.read_timeout))
+        connection = self._connection(min(self.connect_timeout, limit))
+        try:
+            connection.connect()
+            if connection.sock is not None:
+                connection.sock.settimeout(min(self.read_timeout, limit))
+            connection.request(
+                "POST", self._path, body=request, headers={"Content-Type": CONTENT_TYPE}
+            )
+            response = connection.getresponse()
+            body = response.read()
+            return Attempt(response.status, response.getheader("Content-Type"), body)
+        except (OSError, http.client.HTTPException) as e:
+            raise TransportError(
+                f"{type(e).__name__} calling {self.endpoint}: {e}", retryable=True, cause=e
+            ) from e
+        finally:
+            connection.close()
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._unix_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._unix_path)
+        self.sock = sock

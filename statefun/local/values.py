@@ -1,0 +1,53 @@
+"""Decode and print the protobuf values the local runtime holds, deterministically."""
+
+from __future__ import annotations
+
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.any_pb2 import Any
+from google.protobuf.message import DecodeError, Message
+
+__all__ = ["decode_any", "format_value", "message_class"]
+
+
+def message_class(full_name: str) -> type[Message] | None:
+    """The generated class of ``full_name`` if a loaded ``_pb2`` module defines it."""
+    try:
+        descriptor = descriptor_pool.Default().FindMessageTypeByName(full_name)
+    except KeyError:
+        return None
+    return message_factory.GetMessageClass(descriptor)
+
+
+def decode_any(any: Any) -> Message | Any:
+    """The message inside ``any`` when its type is loaded and it parses; else ``any`` itself."""
+    slash = any.type_url.rfind("/")
+    cls = message_class(any.type_url[slash + 1 :]) if slash >= 0 else None
+    if cls is None:
+        return any
+    try:
+        return cls.FromString(any.value)
+    except DecodeError:
+        return any
+
+
+def format_value(value: object) -> str:
+    """A one-line, deterministic text: ``SeenCount(seen=3)``, ``b'..'``, ``None``."""
+    if isinstance(value, Any):
+        inner = decode_any(value)
+        if inner is not value:
+            return format_value(inner)
+        return f"Any(type_url={value.type_url!r}, {len(value.value)} bytes)"
+    if isinstance(value, Message):
+        fields = ", ".join(f"{field.name}={_format_field(v)}" for field, v in value.ListFields())
+        return f"{value.DESCRIPTOR.name}({fields})"
+    if isinstance(value, bytes) and len(value) > 48:
+        return repr(value[:48])[:-1] + f"...' ({len(value)} bytes)"
+    return repr(value)
+
+
+def _format_field(v: object) -> str:
+    if isinstance(v, str | bytes | int | float | bool | Message):
+        return format_value(v)
+    if hasattr(v, "items"):  # a map field
+        return "{" + ", ".join(f"{k!r}: {format_value(x)}" for k, x in sorted(v.items())) + "}"
+    return "[" + ", ".join(format_value(x) for x in v) + "]"  # type: ignore[attr-defined]
