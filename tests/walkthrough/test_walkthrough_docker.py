@@ -85,7 +85,8 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def notebook() -> dict[str, Any]:
-    return merge_compose(_load_yaml(COMPOSE), _load_yaml(NOTEBOOK_OVERRIDE))
+    merged: dict[str, Any] = merge_compose(_load_yaml(COMPOSE), _load_yaml(NOTEBOOK_OVERRIDE))
+    return merged
 
 
 # --- the Compose Specification --------------------------------------------------------------
@@ -307,7 +308,7 @@ class Build:
     """A compose service's build: context, Dockerfile, .dockerignore rules, build args."""
 
     def __init__(self, service: str, build: str | dict[str, Any]) -> None:
-        spec = {"context": build} if isinstance(build, str) else build
+        spec: dict[str, Any] = {"context": build} if isinstance(build, str) else build
         self.service = service
         self.context = (DOCKER / spec["context"]).resolve()
         self.dockerfile = self.context / spec.get("dockerfile", "Dockerfile")

@@ -243,7 +243,7 @@ def test_connect_retries_while_no_broker_is_reachable(
         outcome = next(attempts)
         if isinstance(outcome, Exception):
             raise outcome
-        return outcome
+        return str(outcome)
 
     assert generator.connect(factory, "producer", "127.0.0.1:1", threading.Event()) == "ok"
     out = capsys.readouterr().out.splitlines()

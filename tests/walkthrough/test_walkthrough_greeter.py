@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from google.protobuf.any_pb2 import Any
+from google.protobuf import any_pb2
 
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
@@ -30,7 +31,7 @@ GOLDEN_RESPONSE = bytes.fromhex(
 )
 CONTENT_TYPE = "application/octet-stream"
 
-Spawn = Callable[..., tuple[subprocess.Popen[str], Any]]
+Spawn = Callable[..., tuple[subprocess.Popen[str], typing.Any]]
 
 
 def test_flask_app_answers_the_golden_request_byte_for_byte() -> None:
@@ -80,7 +81,7 @@ def _invoke(name: str, seen_count: bytes | None) -> ToFunction:
     if seen_count is not None:
         state.state_value = seen_count
     batch.invocations.add().argument.CopyFrom(
-        Any(
+        any_pb2.Any(
             type_url="com.googleapis/example.GreetRequest",
             value=GreetRequest(name=name).SerializeToString(),
         )
@@ -119,7 +120,7 @@ def test_a_conversation_counts_per_name_through_the_returned_state() -> None:
         "Third time is a charm Jerry",
         "Nice to see you at the 4-nth time Jerry!",
     ]
-    stored = Any.FromString(states["Jerry"] or b"")
+    stored = any_pb2.Any.FromString(states["Jerry"] or b"")
     assert stored.type_url == "type.googleapis.com/example.SeenCount"
     assert SeenCount.FromString(stored.value).seen == 4
 
