@@ -331,6 +331,11 @@ class GreetingReader:
     def close(self) -> None:
         self._consumer.close()
 
+    def skip_to_end(self) -> int:
+        """Move to the end of what is committed now (the LSO); return that offset."""
+        self._consumer.seek_to_end(self._tp)
+        return int(self._consumer.position(self._tp))
+
     def __enter__(self) -> GreetingReader:
         return self
 
@@ -670,6 +675,7 @@ class Stack:
         self.kafka_lib: Path | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._probe_counter = 0
+        self.publish = False
 
     # -- context manager ----------------------------------------------------------------------
 
@@ -1126,8 +1132,9 @@ class Stack:
         st = self._state()
         data = json.dumps(dataclasses.asdict(st), indent=2)
         (self.scratch / "stack.json").write_text(data)
-        _pointer_file().parent.mkdir(parents=True, exist_ok=True)
-        _pointer_file().write_text(data)
+        if self.publish:  # only `stack.py up` publishes, so concurrent test runs do not clash
+            _pointer_file().parent.mkdir(parents=True, exist_ok=True)
+            _pointer_file().write_text(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1214,6 +1221,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"a stack is already up (scratch {old.scratch}); run `down` first", file=sys.stderr)
         return 1
     stack = Stack(workers=args.workers)
+    stack.publish = True
     try:
         stack.start()
     except FetchRefused as exc:
