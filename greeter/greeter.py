@@ -8,9 +8,10 @@ egress. Flink StateFun calls it with POST requests on ``/statefun``.
 Run it with ``gunicorn --chdir greeter greeter:app`` (as the Docker image does) or with
 ``python greeter/greeter.py`` (the Flask development server on port 5000).
 
-No ``from __future__ import annotations`` here on purpose: the 2.x SDK reads the type
-hint of ``greet_request`` to unpack the incoming message, and a string annotation would
-silently hand the function the raw ``google.protobuf.Any`` instead.
+No ``from __future__ import annotations`` here on purpose: the SDK reads the type hint of
+``greet_request`` to unpack the incoming message, and under the upstream 2.x SDK a string
+annotation silently hands the function the raw ``google.protobuf.Any`` instead (this
+repository's SDK resolves it, but the file is meant to run under both).
 """
 
 from flask import Flask, Response, make_response, request
