@@ -8,10 +8,10 @@ egress. Flink StateFun calls it with POST requests on ``/statefun``.
 Run it with ``gunicorn --chdir greeter greeter:app`` (as the Docker image does) or with
 ``python greeter/greeter.py`` (the Flask development server on port 5000).
 
-No ``from __future__ import annotations`` here on purpose: the SDK reads the type hint of
-``greet_request`` to unpack the incoming message, and under the upstream 2.x SDK a string
-annotation silently hands the function the raw ``google.protobuf.Any`` instead (this
-repository's SDK resolves it, but the file is meant to run under both).
+The type hint of ``greet_request`` tells the SDK which message type to unpack the
+incoming ``google.protobuf.Any`` into (StateFun Lab's SDK also resolves string hints and
+``from __future__ import annotations``; the upstream 2.x SDK silently did not, so this file
+uses real annotations and runs unchanged on both).
 """
 
 from flask import Flask, Response, make_response, request
