@@ -132,3 +132,35 @@ def unused_loopback_port() -> Iterator[Callable[[], int]]:
     yield reserve
     for sock in held:
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(
+    root: Path, spawn: Callable[..., tuple[subprocess.Popen[str], LineReader]]
+) -> Iterator[str]:
+    """greeter:app under gunicorn (2 sync workers) on a free loopback port; its URL."""
+    proc, output = spawn(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            "greeter",
+            "--bind",
+            "127.0.0.1:0",  # the kernel picks a free port; gunicorn logs which one
+            "--workers",
+            "2",
+            "--no-control-socket",  # else $HOME/.gunicorn/gunicorn.ctl, shared by all runs
+            "greeter:app",
+        ],
+        cwd=root,
+    )
+    listening = output.wait_for(lambda line: "Listening at: http://" in line, timeout=30)
+    base = listening.split("Listening at: ", 1)[1].split()[0]
+    yield f"{base}/statefun"
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)

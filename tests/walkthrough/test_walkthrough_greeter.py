@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 import typing
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -129,36 +127,6 @@ def test_healthcheck_probe_is_the_golden_request() -> None:
     import healthcheck
 
     assert healthcheck.PROBE_REQUEST == GOLDEN_REQUEST
-
-
-@pytest.fixture(scope="module")
-def gunicorn_url(root: Path, spawn: Spawn) -> Iterator[str]:
-    """greeter:app under gunicorn (2 sync workers) on a free loopback port; its URL."""
-    proc, output = spawn(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--chdir",
-            "greeter",
-            "--bind",
-            "127.0.0.1:0",  # the kernel picks a free port; gunicorn logs which one
-            "--workers",
-            "2",
-            "--no-control-socket",  # else $HOME/.gunicorn/gunicorn.ctl, shared by all runs
-            "greeter:app",
-        ],
-        cwd=root,
-    )
-    listening = output.wait_for(lambda line: "Listening at: http://" in line, timeout=30)
-    base = listening.split("Listening at: ", 1)[1].split()[0]
-    yield f"{base}/statefun"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 def _post_until_answered(url: str, body: bytes, timeout: float = 30) -> requests.Response:
