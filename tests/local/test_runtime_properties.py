@@ -6,12 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any as TypingAny
 
-import greeter
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages_pb2 import GreetRequest, GreetResponse, SeenCount
 
+import greeter
 from statefun.local import LocalRuntime, parse_module
 from statefun.local.trace import RequestSent
 
