@@ -105,6 +105,7 @@ JDK17_FLAGS = (
 # opposed to a network failure or a broken POM, which must not be hidden behind a skip.
 _REFUSAL_PATTERNS = (
     re.compile(r"Could not find artifact"),
+    re.compile(r"Failure to find .* was cached in the local repository"),
     re.compile(r"was not found in https?://"),
     re.compile(r"status code: (401|403|404|410|451)"),
     re.compile(r"\b(401|403|404|410|451) (Unauthorized|Forbidden|Not Found|Gone|Unavailable)"),
@@ -285,7 +286,9 @@ def expected_greeting(name: str, seen: int) -> str:
     return f"Nice to see you at the {seen}-nth time {name}!"
 
 
-def expected_greetings(names: Iterable[str], already_seen: dict[str, int] | None = None) -> list:
+def expected_greetings(
+    names: Iterable[str], already_seen: dict[str, int] | None = None
+) -> list[tuple[str, str]]:
     """Expected (name, greeting) pairs, in input order, for a sequence of names."""
     seen = dict(already_seen or {})
     out: list[tuple[str, str]] = []
@@ -620,6 +623,17 @@ log4j.logger.org.apache.kafka.raft=WARN
 """
 
 
+GUNICORN_CONF = """\
+# Written by e2e/stack.py: a worker dies with its master (PR_SET_PDEATHSIG), at once.
+import ctypes
+import signal
+
+
+def post_fork(server, worker):
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+"""
+
+
 def kraft_cluster_id() -> str:
     """What `kafka-storage random-uuid` prints: a base64url (no padding) random UUID."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
@@ -675,6 +689,8 @@ class Stack:
         self.kafka_lib: Path | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._probe_counter = 0
+        # True for `stack.py up`: the processes outlive this Python process and `down` finds
+        # them through a pointer file in the cache directory.
         self.publish = False
 
     # -- context manager ----------------------------------------------------------------------
@@ -792,10 +808,15 @@ class Stack:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
     ) -> subprocess.Popen[bytes]:
+        argv = list(cmd)
+        if not self.publish and (setpriv := shutil.which("setpriv")):
+            # Under a context manager (pytest), the children die with the process that started
+            # them even if it is SIGKILLed (a CI timeout). `setpriv` execs, so the pid is kept.
+            argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
         log = open(self.log(name), "ab")  # noqa: SIM115 - handed to the child
         try:
             proc = subprocess.Popen(
-                list(cmd),
+                argv,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -929,6 +950,8 @@ class Stack:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
+        conf = self.scratch / "conf" / "gunicorn.conf.py"
+        conf.write_text(GUNICORN_CONF)
         self._say(f"starting gunicorn ({self.workers} workers) on 127.0.0.1:{st.function_port}")
         self._spawn(
             "gunicorn",
@@ -941,6 +964,8 @@ class Stack:
                 "-w",
                 str(self.workers),
                 "--no-control-socket",
+                "-c",
+                str(conf),
                 "--chdir",
                 str(self.greeter_dir),
                 "greeter:app",
