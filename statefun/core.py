@@ -237,7 +237,7 @@ class StatefulFunction:
         expected_messages: list[type[Message]] | None = None,
         typename: str = "",
     ) -> None:
-        if not fun:
+        if fun is None or not callable(fun):
             raise ValueError("function code is missing.")
         self.func = fun
         self.typename = typename

@@ -503,9 +503,9 @@ class LocalRuntime:
             raise TypeError(
                 f"a record value is a protobuf message or bytes, got {type(value).__name__}"
             )
-        targets = []
-        for target in route.targets:
-            namespace, name = parse_typename(target)
+        targets: list[Address] = []
+        for typename in route.targets:
+            namespace, name = parse_typename(typename)
             targets.append((namespace, name, key))
         if self.record_trace:
             shown: object = value if isinstance(value, Message) else payload

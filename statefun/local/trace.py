@@ -352,9 +352,9 @@ class Trace(Sequence[Event]):
         return "\n".join(out)
 
 
-def _source_of(events: list[Event], egress: Egressed) -> str:
+def _source_of(events: Sequence[Event], egress: Egressed) -> str:
     """The address whose response produced ``egress``: the latest request before it."""
-    index = events.index(egress)
+    index = list(events).index(egress)
     for e in reversed(events[:index]):
         if isinstance(e, RequestSent):
             return e.address
