@@ -29,11 +29,17 @@ Environment variables:
 * ``STATEFUN_LAB_E2E_GREETER_DIR`` / ``STATEFUN_LAB_E2E_MODULE_YAML``: serve another function
   directory / use another module.yaml (defaults: the repo's ``greeter/`` and ``module.yaml``).
 
-The ingress of the walkthrough ``module.yaml`` has no ``startupPosition``, so StateFun starts
-reading ``names`` at the *latest* offset, like upstream. The file is kept as it is; instead,
-readiness is proved by a probe: the stack keeps producing uniquely named probe messages until a
-greeting for one of them is committed. From then on the ingress position is fixed and every name
-produced afterwards is processed. Probe names start with ``PROBE_PREFIX``; readers skip them.
+The repo's ``module.yaml`` is used as it is, with only the function endpoint and the Kafka
+addresses rewritten for loopback (into a scratch copy). Readiness does not depend on its
+ingress ``startupPosition`` (the repo's file says ``earliest``; upstream's walkthrough says
+nothing, i.e. ``latest``): the stack keeps producing uniquely named probe messages until a
+greeting for one of them is committed. By then the job is RUNNING, the ingress has its position
+and the exactly-once egress has committed a transaction, so every name produced afterwards is
+processed. Probe names start with ``PROBE_PREFIX``; readers and ``E2EHandle.collect`` skip them.
+
+Each run gets a fresh scratch directory (``statefun-lab-e2e-*`` in the temp dir) holding the
+configuration, Kafka's data, checkpoints, JVM temp files and the logs (``kafka.log``,
+``gunicorn.log``, ``statefun.log``); ``stop``/``down`` deletes it.
 """
 
 from __future__ import annotations
@@ -689,6 +695,7 @@ class Stack:
         self.kafka_lib: Path | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._probe_counter = 0
+        self._fetch_s = 0.0
         # True for `stack.py up`: the processes outlive this Python process and `down` finds
         # them through a pointer file in the cache directory.
         self.publish = False
@@ -1120,13 +1127,15 @@ class Stack:
 
     def latest_checkpoint(self) -> Path:
         """The newest retained, completed checkpoint (a chk-N dir holding `_metadata`)."""
+        # Checkpoint ids go on across a restore (chk-18 -> the new job's chk-19), so the
+        # highest id is the newest, whatever job directory it is in.
         found = sorted(
-            (p.stat().st_mtime, p.parent)
+            (int(p.parent.name.removeprefix("chk-")), p.stat().st_mtime, p.parent)
             for p in (self.scratch / "checkpoints").glob("*/chk-*/_metadata")
         )
         if not found:
             raise StackError(f"no completed checkpoint under {self.scratch / 'checkpoints'}")
-        return found[-1][1]
+        return found[-1][2]
 
     def restart_statefun(self, from_checkpoint: bool = True) -> Path | None:
         """Start the job again, restoring the latest completed checkpoint; returns its path."""
