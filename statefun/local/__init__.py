@@ -12,6 +12,7 @@ from __future__ import annotations
 from statefun.errors import ModuleCheckError, ModuleYamlError, RuntimeFailure
 from statefun.local.check import assert_module_matches, check_module
 from statefun.local.clock import EPOCH, VirtualClock
+from statefun.local.kafka_bridge import KafkaBridge
 from statefun.local.module_yaml import ModuleSpec, load_module, parse_module
 from statefun.local.runtime import EgressRecord, LocalRuntime, StateView
 from statefun.local.trace import Trace
@@ -22,6 +23,7 @@ __all__ = [
     "EgressRecord",
     "HttpTransport",
     "InProcessTransport",
+    "KafkaBridge",
     "LocalRuntime",
     "ModuleCheckError",
     "ModuleSpec",

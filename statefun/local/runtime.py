@@ -16,7 +16,7 @@ import heapq
 import itertools
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any as _TypingAny
@@ -437,6 +437,10 @@ class LocalRuntime:
                 )
             out.append(r)
         return out
+
+    def egress_records(self) -> Sequence[EgressRecord]:
+        """Every egress record so far, values as raw bytes (a read-only, growing view)."""
+        return self._egress
 
     @property
     def trace(self) -> Trace:

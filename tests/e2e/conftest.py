@@ -1,4 +1,4 @@
-"""The real-engine tier: one Stack (Kafka + gunicorn greeter + StateFun 2.2.2) per module.
+"""The real-engine tier: one Stack (Kafka + gunicorn greeter + StateFun 2.2.2) per session.
 
 The tier skips only when Maven Central refuses to serve an artifact of e2e/runtime-pom.xml or
 e2e/kafka-pom.xml (``FetchRefused``). Any other problem (no mvn, no Java, a process that does
@@ -25,7 +25,7 @@ if str(REPO) not in sys.path:
 from e2e.stack import E2EHandle, FetchRefused, Stack  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def e2e_stack() -> Iterator[E2EHandle]:
     stack = Stack()
     try:
