@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import greeter
 import pytest
 from messages_pb2 import GreetRequest, GreetResponse, SeenCount
 
+import greeter
 from statefun.local import LocalRuntime
 from statefun.local.trace import Egressed, Ingressed, RequestSent, StateChanged
 
@@ -77,7 +77,9 @@ def test_a_record_needs_a_key(rt: LocalRuntime, key: str | None) -> None:
 
 
 def test_a_value_of_the_wrong_type_is_refused(rt: LocalRuntime) -> None:
-    with pytest.raises(TypeError, match=r"carries example\.GreetRequest .* is a example\.GreetResponse"):
+    with pytest.raises(
+        TypeError, match=r"carries example\.GreetRequest .* is a example\.GreetResponse"
+    ):
         rt.ingest("names", key="Jerry", value=GreetResponse(name="Jerry"))
 
 
@@ -154,9 +156,12 @@ def test_through_the_walkthrough_flask_app_gives_the_same_result() -> None:
             )
         )
     assert results[0] == results[1]
-    assert "WSGI app" in LocalRuntime.from_module(
-        ROOT / "module.yaml", app=greeter.app
-    )._transports["example/greeter"].describe()
+    assert (
+        "WSGI app"
+        in LocalRuntime.from_module(ROOT / "module.yaml", app=greeter.app)
+        ._transports["example/greeter"]
+        .describe()
+    )
 
 
 def test_from_module_rejects_bad_arguments() -> None:
