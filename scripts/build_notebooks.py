@@ -1,0 +1,482 @@
+"""Build the StateFun Lab notebooks from their one source each.
+
+Every notebook has one source, ``notebooks/src/NN-name.yaml``: its markdown cells in English
+and Simplified Chinese, its code cells once (full-line comments tagged ``# en:`` / ``# zh:``
+are kept in their language only), and ``exercise: N`` cells whose starter and solution come
+from :mod:`statefun.exercises`. From it this script writes
+
+* ``notebooks/en/NN-name.ipynb`` and ``notebooks/zh/NN-name.ipynb`` (solution editions),
+* ``notebooks/{en,zh}/practice/NN-name.ipynb`` for notebooks with exercises (starter code),
+* ``notebooks/README.md`` (the index),
+
+then runs every notebook with nbclient (kernel ``python3`` of this virtual environment) so the
+committed outputs are the nbval contract. The editions of one notebook share every code cell
+(up to translated comments) and therefore every output.
+
+Usage, from the repository root::
+
+    .venv/bin/python scripts/build_notebooks.py            # write and execute everything
+    .venv/bin/python scripts/build_notebooks.py --only 04  # one notebook (all its editions)
+    .venv/bin/python scripts/build_notebooks.py --no-execute
+    .venv/bin/python scripts/build_notebooks.py --check    # exit 1 if a notebook is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = NOTEBOOKS / "src"
+LANGUAGES = ("en", "zh")
+KERNEL = "python3"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_PLACEHOLDER = "[interactive widget: run the notebook to use it]"
+TIMEOUT = 120  # seconds per cell
+
+sys.path.insert(0, str(ROOT))
+from statefun.exercises import EXERCISES, localize  # noqa: E402
+
+#: The first code cell of every notebook (kept in one place so all notebooks agree).
+SETUP = """\
+# en: Find the repository root above this notebook, work from there (so paths read as in
+# en: the docs), and make the walkthrough's greeter/ importable (greeter.py, messages_pb2.py).
+# zh: 找到本 notebook 上方的仓库根目录，切换到那里（路径与文档一致），
+# zh: 并让 greeter/ 目录可以被导入（greeter.py、messages_pb2.py）。
+import os
+import sys
+from pathlib import Path
+
+ROOT = next(
+    p for p in [Path.cwd(), *Path.cwd().parents] if (p / "greeter" / "greeter.py").exists()
+)
+os.chdir(ROOT)
+sys.path.insert(0, str(ROOT / "greeter"))
+"""
+
+EDITION_BANNER = {
+    ("en", "solution"): (
+        "*Solution edition*: the exercise cells hold a solution. To do the exercises "
+        "yourself, open the [practice edition]({practice}). · [中文版]({other})"
+    ),
+    ("en", "practice"): (
+        "*Practice edition*: the exercise cells hold starter code for you to complete; the "
+        "checker cells say whether you got it. The [solution edition]({solution}) has the "
+        "answers. · [中文版]({other})"
+    ),
+    ("zh", "solution"): (
+        "*参考答案版*：练习单元格里已经是参考答案。想自己动手，请打开[练习版]({practice})。"
+        " · [English]({other})"
+    ),
+    ("zh", "practice"): (
+        "*练习版*：练习单元格里是待你补全的起始代码，检查单元格会告诉你是否做对。"
+        "[参考答案版]({solution})里有答案。 · [English]({other})"
+    ),
+    ("en", "only"): "[中文版]({other})",
+    ("zh", "only"): "[English]({other})",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One notebook's source."""
+
+    stem: str  # "04-stateful-hello"
+    title: dict[str, str]
+    minutes: int
+    teaches: dict[str, str]
+    cells: list[dict[str, Any]]
+
+    @property
+    def has_exercises(self) -> bool:
+        return any("exercise" in c for c in self.cells)
+
+    def editions(self) -> list[tuple[str, str]]:
+        kinds = ("solution", "practice") if self.has_exercises else ("solution",)
+        return [(lang, kind) for lang in LANGUAGES for kind in kinds]
+
+
+def load_sources(only: str | None = None) -> list[Source]:
+    sources = []
+    for path in sorted(SOURCES.glob("*.yaml")):
+        if only and not path.stem.startswith(only):
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        missing = {"title", "minutes", "teaches", "cells"} - set(data)
+        if missing:
+            raise SystemExit(f"{path}: missing {sorted(missing)}")
+        sources.append(
+            Source(path.stem, data["title"], data["minutes"], data["teaches"], data["cells"])
+        )
+    if not sources:
+        raise SystemExit(f"no notebook source matches {only!r} in {SOURCES}")
+    return sources
+
+
+def edition_path(stem: str, lang: str, kind: str) -> Path:
+    folder = NOTEBOOKS / lang / ("practice" if kind == "practice" else "")
+    return folder / f"{stem}.ipynb"
+
+
+def _relative(target: Path, start: Path) -> str:
+    return os.path.relpath(target, start.parent).replace(os.sep, "/")
+
+
+def _banner(source: Source, lang: str, kind: str) -> str:
+    here = edition_path(source.stem, lang, kind)
+    other_lang = "zh" if lang == "en" else "en"
+    links = {
+        "other": _relative(edition_path(source.stem, other_lang, kind), here),
+        "practice": _relative(edition_path(source.stem, lang, "practice"), here),
+        "solution": _relative(edition_path(source.stem, lang, "solution"), here),
+    }
+    key = (lang, kind if source.has_exercises else "only")
+    return EDITION_BANNER[key].format(**links)
+
+
+def _code(source: str, lang: str) -> str:
+    text = localize(source, lang).rstrip("\n")
+    return text
+
+
+NBVAL_MARKERS = (
+    "NBVAL_IGNORE_OUTPUT",
+    "NBVAL_SKIP",
+    "NBVAL_CHECK_OUTPUT",
+    "NBVAL_RAISES_EXCEPTION",
+)
+
+
+def _tags(code: str, where: str) -> list[str]:
+    """Cell tags for the nbval markers of ``code``: nbclient skips ``skip-execution`` cells."""
+    markers = set()
+    for line in code.splitlines():
+        text = line.strip().lstrip("#").strip()
+        if line.strip().startswith("#") and text.startswith("NBVAL"):
+            if text not in NBVAL_MARKERS:  # nbval only sees a marker alone on its line
+                raise SystemExit(f"{where}: write {text.split(':')[0]!r} alone on its line")
+            markers.add(text)
+    return ["skip-execution"] if "NBVAL_SKIP" in markers else []
+
+
+def render(source: Source, lang: str, kind: str) -> nbformat.NotebookNode:
+    """The notebook of one edition, without outputs."""
+    nb = nbformat.v4.new_notebook()
+    cells = []
+    for index, cell in enumerate(source.cells):
+        only = cell.get("only") if isinstance(cell, dict) else None
+        if only is not None and only != kind:
+            continue
+        if cell == "setup":
+            cells.append(nbformat.v4.new_code_cell(_code(SETUP, lang)))
+        elif "md" in cell:
+            text = cell["md"][lang].rstrip("\n")
+            cells.append(nbformat.v4.new_markdown_cell(text))
+        elif "code" in cell:
+            code = _code(cell["code"], lang)
+            new = nbformat.v4.new_code_cell(code)
+            tags = _tags(code, f"{source.stem}, cell {index}")
+            if tags:
+                new.metadata["tags"] = tags
+            cells.append(new)
+        elif "exercise" in cell:
+            exercise = EXERCISES[cell["exercise"]]
+            code = exercise.solution if kind == "solution" else exercise.starter
+            new = nbformat.v4.new_code_cell(_code(code, lang))
+            new.metadata["tags"] = [f"exercise-step-{exercise.step}"]
+            cells.append(new)
+        else:
+            raise SystemExit(f"{source.stem}: cell {index} is neither md, code, exercise, setup")
+        if index == 0:
+            cells.append(nbformat.v4.new_markdown_cell(_banner(source, lang, kind)))
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number:02d}"
+    nb.cells = cells
+    nb.metadata = {
+        "kernelspec": {
+            "name": KERNEL,
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        },
+        "language_info": {"name": "python"},
+    }
+    return nb
+
+
+def readme(sources: list[Source]) -> str:
+    rows_en = []
+    rows_zh = []
+    for s in sources:
+        practice = f" · [practice](en/practice/{s.stem}.ipynb)" if s.has_exercises else ""
+        practice_zh = f" · [练习版](zh/practice/{s.stem}.ipynb)" if s.has_exercises else ""
+        rows_en.append(
+            f"| {s.stem[:2]} | [{s.title['en']}](en/{s.stem}.ipynb){practice} | "
+            f"{s.teaches['en']} | {s.minutes} min |"
+        )
+        rows_zh.append(
+            f"| {s.stem[:2]} | [{s.title['zh']}](zh/{s.stem}.ipynb){practice_zh} | "
+            f"{s.teaches['zh']} | {s.minutes} 分钟 |"
+        )
+    total = sum(s.minutes for s in sources)
+    return README.format(
+        rows_en="\n".join(rows_en),
+        rows_zh="\n".join(rows_zh),
+        total_h=f"{total / 60:.1f}".rstrip("0").rstrip("."),
+        total=total,
+    )
+
+
+README = """\
+<!-- Generated by scripts/build_notebooks.py from notebooks/src/*.yaml: edit those, then run
+     .venv/bin/python scripts/build_notebooks.py -->
+# StateFun Lab notebooks
+
+Learn Apache Flink Stateful Functions 2.x in Python by rebuilding the official Python
+walkthrough, the `greeter`, one step at a time. Everything runs inside the notebook on a local
+runtime with the real runtime's rules (batching, state, delayed messages, state TTL) and a
+virtual clock: no Kafka, no Flink, no Docker, except in step 07, which shows the real stack.
+
+## Start
+
+From the repository root:
+
+```bash
+make setup                                  # once: .venv with every pinned dependency
+.venv/bin/jupyter lab notebooks/            # then open en/00-start-here.ipynb
+```
+
+If JupyterLab does not offer the kernel "Python 3 (ipykernel)" of `.venv`, run
+`.venv/bin/python -m ipykernel install --sys-prefix` once. The first notebook checks the
+environment and says how to fix what is off.
+
+## The steps ({total} minutes, about {total_h} hours)
+
+| # | notebook | what it teaches | time |
+| --- | --- | --- | --- |
+{rows_en}
+
+Each notebook comes in **English** (`en/`) and **Simplified Chinese** (`zh/`), generated from
+one source (`src/NN-name.yaml`) so both have the same code and the same outputs. Notebooks with
+exercises also come as a **practice edition** (`en/practice/`, `zh/practice/`): the exercise
+cells hold starter code, and `check_step_N(greet)` says *correct*, *wrong* (and why) or *not
+attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints and
+`solution_step_N()` prints a solution.
+
+## 步骤（共 {total} 分钟）
+
+| # | notebook | 学什么 | 时长 |
+| --- | --- | --- | --- |
+{rows_zh}
+
+每个 notebook 都有英文版（`en/`）和简体中文版（`zh/`），由同一个源文件生成，代码和输出完全相同。
+带练习的 notebook 另有练习版（`practice/`）：练习单元格里是起始代码，`check_step_N(greet)`
+会给出“正确”“还不对（及原因）”或“尚未作答”；`hint_step_N(1)` 等给出逐步提示，
+`solution_step_N()` 显示参考答案。
+
+## For maintainers
+
+* Edit `src/NN-name.yaml` (or the exercises in `statefun/exercises/`), then rebuild and re-run
+  every edition: `.venv/bin/python scripts/build_notebooks.py` (`--only 04` for one notebook,
+  `--no-execute` to skip running, `--check` to verify the notebooks match their sources).
+* The committed outputs are the contract: `pytest --nbval notebooks/
+  --nbval-sanitize-with notebooks/nbval-sanitize.cfg` re-runs every edition and compares.
+  Outputs are deterministic (virtual clock, seeded random names); cells that only display
+  widgets are marked `# NBVAL_IGNORE_OUTPUT`, cells that need Docker or Kafka `# NBVAL_SKIP`.
+* `benchmarks/notebooks.py` times each notebook and the whole nbval run.
+"""
+
+
+# -- writing and executing -----------------------------------------------------------------------
+
+
+def _coalesce(outputs: list[Any]) -> list[Any]:
+    """Merge consecutive prints to the same stream (how they split depends on timing)."""
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
+def _normalize(nb: nbformat.NotebookNode) -> list[str]:
+    """Make executed outputs stable; returns problems (stderr, errors) to report."""
+    problems = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        cell.outputs = _coalesce(cell.get("outputs", []))
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                problems.append(f"stderr in cell {cell['id']}: {output['text'][:200]!r}")
+            if output.get("output_type") == "error":
+                problems.append(f"error in cell {cell['id']}: {output.get('ename')}")
+            data = output.get("data")
+            if data and WIDGET_VIEW in data:
+                output["data"] = {"text/plain": WIDGET_PLACEHOLDER}
+                output["metadata"] = {}
+    nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    return problems
+
+
+def ensure_kernel() -> None:
+    """Install this interpreter's ipykernel as ``python3`` in the venv, if it is missing."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if KERNEL not in KernelSpecManager().find_kernel_specs():
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--sys-prefix"], check=True)
+
+
+def execute(path: Path) -> tuple[Path, float, list[str]]:
+    """Run ``path`` in a fresh kernel, in its own folder, and store the outputs."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=TIMEOUT,
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=False,
+    )
+    client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
+    elapsed = time.perf_counter() - started
+    problems = _normalize(nb)
+    nbformat.write(nb, path)
+    return path, elapsed, problems
+
+
+def write_all(sources: list[Source], root: Path = NOTEBOOKS) -> list[Path]:
+    written = []
+    for source in sources:
+        for lang, kind in source.editions():
+            path = root / edition_path(source.stem, lang, kind).relative_to(NOTEBOOKS)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(render(source, lang, kind), path)
+            written.append(path)
+    return written
+
+
+def check(sources: list[Source]) -> list[str]:
+    """Differences between the committed notebooks' cells and freshly rendered ones."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = write_all(sources, Path(tmp))
+        for path in fresh:
+            committed = NOTEBOOKS / path.relative_to(tmp)
+            name = committed.relative_to(ROOT)
+            if not committed.exists():
+                problems.append(f"{name}: missing")
+                continue
+            a = nbformat.read(committed, as_version=4)
+            b = nbformat.read(path, as_version=4)
+            left = [(c.cell_type, c.source) for c in a.cells]
+            right = [(c.cell_type, c.source) for c in b.cells]
+            if left != right:
+                diff = difflib.unified_diff(
+                    [f"{t}: {s}" for t, s in left],
+                    [f"{t}: {s}" for t, s in right],
+                    "committed",
+                    "source",
+                    lineterm="",
+                    n=0,
+                )
+                problems.append(f"{name}: cells differ from the source\n" + "\n".join(diff))
+    if len(sources) == len(list(SOURCES.glob("*.yaml"))):
+        current = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
+        if current != readme(sources):
+            problems.append("notebooks/README.md differs from the sources")
+    return problems
+
+
+def code_cells_agree(sources: list[Source]) -> list[str]:
+    """The languages' editions differ only in markdown and comments (the one-source promise)."""
+    problems = []
+    for source in sources:
+        for kind in {k for _, k in source.editions()}:
+            stripped = {
+                lang: [
+                    re.sub(r"(?m)^\s*#.*\n?", "", c.source)
+                    for c in render(source, lang, kind).cells
+                    if c.cell_type == "code"
+                ]
+                for lang in LANGUAGES
+            }
+            if stripped["en"] != stripped["zh"]:
+                problems.append(f"{source.stem} ({kind}): code differs between languages")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="build only the notebooks whose name starts with this")
+    parser.add_argument("--no-execute", action="store_true", help="write without running")
+    parser.add_argument("--check", action="store_true", help="verify, do not write")
+    parser.add_argument("--jobs", type=int, default=min(8, os.cpu_count() or 1))
+    args = parser.parse_args(argv)
+
+    sources = load_sources(args.only)
+    agree = code_cells_agree(sources)
+    if args.check:
+        problems = agree + check(sources)
+        for problem in problems:
+            print(problem)
+        print("notebooks are up to date" if not problems else f"{len(problems)} problem(s)")
+        return 1 if problems else 0
+    if agree:
+        print("\n".join(agree))
+        return 1
+    paths = write_all(sources)
+    if not args.only:
+        (NOTEBOOKS / "README.md").write_text(readme(sources), encoding="utf-8")
+    print(f"wrote {len(paths)} notebooks")
+    if args.no_execute:
+        return 0
+    ensure_kernel()
+    failed = 0
+    with concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(execute, p): p for p in paths}
+        for future in concurrent.futures.as_completed(futures):
+            path = futures[future]
+            name = path.relative_to(ROOT)
+            try:
+                _, elapsed, problems = future.result()
+            except Exception as e:  # a cell raised: report it, keep building the others
+                failed += 1
+                print(f"FAILED {name}: {type(e).__name__}: {str(e)[-2000:]}")
+                continue
+            status = "ok" if not problems else "PROBLEMS"
+            failed += bool(problems)
+            print(f"{status:>8} {elapsed:5.1f}s {name}")
+            for problem in problems:
+                print(f"         {problem}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""Where the walkthrough lives: the repository root, its ``greeter/`` messages and module.yaml."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+from statefun.local.module_yaml import ModuleSpec, parse_module
+
+__all__ = ["messages", "module_spec", "repo_root"]
+
+
+@cache
+def repo_root() -> Path:
+    """The StateFun Lab checkout this package runs from (it holds ``greeter/greeter.py``)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "greeter" / "greeter.py").is_file() and (parent / "module.yaml").is_file():
+            return parent
+    raise RuntimeError(
+        "the exercises need the StateFun Lab repository (greeter/ and module.yaml), but "
+        f"{here} is not inside one. Install the repository in editable mode: "
+        "`python -m pip install -e '.[dev]'` from its root."
+    )
+
+
+def messages() -> ModuleType:
+    """The walkthrough's ``messages_pb2``, imported as the notebooks import it (top level).
+
+    Importing the same ``.proto`` under two module names would register it twice in the
+    protobuf descriptor pool, so ``greeter/`` goes on ``sys.path`` as in the notebooks.
+    """
+    if "messages_pb2" not in sys.modules:
+        greeter = str(repo_root() / "greeter")
+        if greeter not in sys.path:
+            sys.path.insert(0, greeter)
+    return importlib.import_module("messages_pb2")
+
+
+def module_spec(name: str = "module.yaml") -> ModuleSpec:
+    """A module file of the repository root, parsed; errors name it relative to the root."""
+    return parse_module((repo_root() / name).read_text(encoding="utf-8"), path=name)

@@ -1,0 +1,171 @@
+"""The environment self-check of the first notebook: versions that matter, and how to fix them."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from statefun.exercises._repo import repo_root
+
+__all__ = ["EnvironmentReport", "Finding", "check_environment"]
+
+INSTALL = ".venv/bin/python -m pip install -e '.[dev]'"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report: what, which version, and the fix when something is off."""
+
+    what: str
+    found: str
+    ok: bool
+    fix: str = ""
+
+
+@dataclass
+class EnvironmentReport:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.findings)
+
+    @property
+    def problems(self) -> list[Finding]:
+        return [f for f in self.findings if not f.ok]
+
+    @property
+    def summary(self) -> str:
+        """One stable line: what the notebooks' committed output shows when all is well."""
+        if self.ok:
+            return "all good: the environment is ready for the StateFun Lab notebooks."
+        names = ", ".join(f.what for f in self.problems)
+        return (
+            f"{len(self.problems)} problem(s): {names}. Apply the fixes above, restart the "
+            f"kernel, and run the check again."
+        )
+
+    def __str__(self) -> str:
+        width = max((len(f.what) for f in self.findings), default=0)
+        lines = []
+        for f in self.findings:
+            lines.append(f"{'✅' if f.ok else '❌'} {f.what:<{width}}  {f.found}")
+            if not f.ok and f.fix:
+                lines.append(f"   {'':<{width}}  fix it like this: {f.fix}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _major(version: str | None) -> int:
+    try:
+        return int((version or "0").split(".")[0])
+    except ValueError:
+        return 0
+
+
+def check_environment() -> EnvironmentReport:
+    """Check Python, statefun-lab, protobuf (and its backend), ipywidgets, JupyterLab,
+    the kernel, and that the walkthrough's files can be imported."""
+    report = EnvironmentReport()
+    add = report.findings.append
+    py = ".".join(map(str, sys.version_info[:3]))
+    add(
+        Finding(
+            "Python",
+            py,
+            sys.version_info >= (3, 11),
+            "install Python 3.11 or newer, then `make setup` (it creates .venv).",
+        )
+    )
+    try:
+        root = repo_root()
+    except RuntimeError as e:
+        add(Finding("statefun-lab", "not found", False, str(e)))
+        return report
+    import statefun
+
+    lab = _version("statefun-lab")
+    here = Path(statefun.__file__).resolve().is_relative_to(root)
+    add(
+        Finding(
+            "statefun-lab",
+            f"{lab or 'not installed'} ({'this repository' if here else statefun.__file__})",
+            lab is not None and here,
+            f"from {root}: {INSTALL}",
+        )
+    )
+    import google.protobuf
+    from google.protobuf.internal import api_implementation
+
+    backend = api_implementation.Type()
+    pb = google.protobuf.__version__
+    add(
+        Finding(
+            "protobuf",
+            f"{pb}, backend {backend}",
+            _major(pb) >= 5 and backend != "python",
+            (
+                f"{INSTALL} (it pins protobuf 7)"
+                if _major(pb) < 5
+                else "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
+                "slow), then restart the kernel"
+            ),
+        )
+    )
+    widgets = _version("ipywidgets")
+    frontend = _version("jupyterlab_widgets")
+    add(
+        Finding(
+            "ipywidgets",
+            f"{widgets or 'not installed'} (jupyterlab_widgets {frontend or 'not installed'})",
+            _major(widgets) >= 8 and frontend is not None,
+            INSTALL,
+        )
+    )
+    lab_version = _version("jupyterlab")
+    add(
+        Finding(
+            "JupyterLab",
+            lab_version or "not installed",
+            _major(lab_version) >= 4,
+            f"{INSTALL}, then start it with `.venv/bin/jupyter lab notebooks/`",
+        )
+    )
+    venv = root / ".venv"
+    in_venv = Path(sys.prefix).resolve() == venv.resolve() if venv.exists() else True
+    add(
+        Finding(
+            "kernel",
+            sys.executable,
+            in_venv,
+            "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
+            "--sys-prefix`, start `.venv/bin/jupyter lab notebooks/`, and choose "
+            "'Python 3 (ipykernel)'",
+        )
+    )
+    try:
+        importlib.import_module("messages_pb2")
+        importlib.import_module("greeter")
+        found, ok = "greeter/greeter.py and messages_pb2 import", True
+    except ImportError as e:
+        found, ok = f"cannot import: {e}", False
+    add(
+        Finding(
+            "walkthrough",
+            found,
+            ok,
+            "run the notebook's first cell (it puts greeter/ on sys.path), then this one",
+        )
+    )
+    return report

@@ -1,0 +1,208 @@
+"""Step 8, going further: forget a user 60 s after their last visit, with a delayed message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from statefun.exercises.catalog import Exercise
+from statefun.exercises.harness import FUNCTION, Harness, ModuleArg, run_check, seconds
+from statefun.exercises.result import CheckResult
+from statefun.exercises.state import expected_greeting
+
+__all__ = ["EXERCISE", "check_step_8"]
+
+STARTER = """\
+@functions.bind("example/greeter")
+def greet(context, message: Union[GreetRequest, Reset]):
+    # en: A GreetRequest: count and greet as in step 4, then send this very address a
+    # en: Reset in 60 s (context.pack_and_send_after) that carries the visit number.
+    # en: A Reset: forget the user (del context["seen_count"]), but only if nobody came back
+    # en: since that Reset was sent, i.e. seen_count still has the Reset's visit number.
+    # zh: 收到 GreetRequest：像第 4 步那样计数并问候，然后用 context.pack_and_send_after
+    # zh: 给这个地址自己发一条 60 秒后到达的 Reset，里面带上这次访问的序号。
+    # zh: 收到 Reset：忘掉这个用户（del context["seen_count"]），但前提是这条 Reset 发出后
+    # zh: 没有人再来过，也就是 seen_count 仍等于 Reset 里的序号。
+    ...
+"""
+
+SOLUTION = """\
+@functions.bind("example/greeter")
+def greet(context, message: Union[GreetRequest, Reset]):
+    if isinstance(message, Reset):
+        state = context.state("seen_count").unpack(SeenCount)
+        if state and state.seen == message.seen:
+            # No visit since this Reset was sent: forget the user.
+            del context["seen_count"]
+        # Otherwise the user came back, and a newer Reset is on its way.
+        return
+
+    state = context.state("seen_count").unpack(SeenCount) or SeenCount()
+    state.seen += 1
+    context.state("seen_count").pack(state)
+
+    response = compute_greeting(message.name, state.seen)
+    record = kafka_egress_record(topic="greetings", key=message.name, value=response)
+    context.pack_and_send_egress("example/greets", record)
+
+    # Forget this user in 60 s, unless they come back before (seen_count will have moved on).
+    context.pack_and_send_after(
+        timedelta(seconds=60), "example/greeter", context.address.identity, Reset(seen=state.seen)
+    )
+"""
+
+PREAMBLE = """\
+from datetime import timedelta
+from typing import Union
+
+from greeter import compute_greeting
+from messages_pb2 import GreetRequest, GreetResponse, SeenCount
+from statefun import StatefulFunctions, kafka_egress_record
+from statefun.exercises.lab_notebooks_pb2 import Reset
+
+functions = StatefulFunctions()
+"""
+
+HINTS = (
+    (
+        "Two kinds of messages arrive now: GreetRequests from Kafka and your own Resets. The "
+        "Union type hint unpacks both; tell them apart with isinstance(message, Reset).",
+        "现在会收到两种消息：来自 Kafka 的 GreetRequest 和你自己发的 Reset。Union 类型注解会把两者"
+        "都解包；用 isinstance(message, Reset) 区分它们。",
+    ),
+    (
+        "A delayed message cannot be cancelled. If Jerry comes at +0 s and +30 s, two Resets "
+        "arrive, at +60 s and +90 s; only the last may forget him. Put the visit number "
+        "(state.seen after counting) into the Reset and compare it when the Reset arrives.",
+        "延迟消息无法取消。如果 Jerry 在 +0 秒和 +30 秒各来一次，"
+        "会有两条 Reset 分别在 +60 秒和 +90 秒到达；只有最后一条可以忘掉他。"
+        "把访问序号（计数后的 state.seen）放进 Reset，Reset 到达时比较它。",
+    ),
+    (
+        "After greeting: context.pack_and_send_after(timedelta(seconds=60), 'example/greeter', "
+        "context.address.identity, Reset(seen=state.seen)). On a Reset: state = unpack(SeenCount); "
+        "if state and state.seen == message.seen: del context['seen_count']; then return.",
+        "问候之后：context.pack_and_send_after(timedelta(seconds=60), 'example/greeter', "
+        "context.address.identity, Reset(seen=state.seen))。收到 Reset 时：state = "
+        "unpack(SeenCount)；若 state and state.seen == message.seen：del context['seen_count']；"
+        "然后 return。",
+    ),
+)
+
+MINUTE = timedelta(seconds=60)
+
+
+def _greet(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:
+    h.ingest(name, f"{name}'s GreetRequest at {h.now}")
+    h.expect_greeting(h.new_egress(), name, expected_greeting(name, n), greeted)
+
+
+def _check_timer(h: Harness, name: str, since: int) -> None:
+    """The visit just made scheduled one delayed message to its own address, 60 s ahead."""
+    scheduled = h.delays()[since:]
+    address = f"{FUNCTION}/{name}"
+    if not scheduled:
+        h.wrong(
+            f"{name}'s GreetRequest at {h.now} scheduled no delayed message. Send this address a "
+            f"Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
+            f"'example/greeter', context.address.identity, Reset(seen=...))."
+        )
+    if len(scheduled) > 1:
+        h.wrong(
+            f"{name}'s GreetRequest at {h.now} scheduled {len(scheduled)} delayed messages; one "
+            f"Reset per visit is enough."
+        )
+    timer = scheduled[0]
+    if timer.target != address:
+        h.wrong(
+            f"the Reset goes to {timer.target}; send it to the function's own address, "
+            f"{address}: typename 'example/greeter' (context.address.typename()) and id "
+            f"context.address.identity."
+        )
+    delay = timer.due - timer.time
+    if delay != MINUTE:
+        extra = ""
+        if delay == timedelta(days=60):
+            extra = " timedelta(60) means 60 days: write timedelta(seconds=60)."
+        elif delay == timedelta(milliseconds=60):
+            extra = " Write timedelta(seconds=60)."
+        h.wrong(f"the Reset is due {seconds(delay)} after the visit; it should be 60 s.{extra}")
+
+
+def _expect_forgotten(h: Harness, name: str, last_visit: str) -> None:
+    seen = h.seen(name)
+    if seen is None:
+        return
+    if seen == 0:
+        h.wrong(
+            f"at {h.now}, {name}'s seen_count holds SeenCount(seen=0). Forget the user by "
+            f"deleting the state, del context['seen_count']: a stored zero stays forever."
+        )
+    h.wrong(
+        f"at {h.now}, 60 s after {name}'s last visit (at {last_visit}), seen_count is still "
+        f"{seen}. When the Reset of that visit arrives, delete the state: "
+        f"del context['seen_count']."
+    )
+
+
+def _scenario(h: Harness) -> str:
+    greeted = ("Jerry", "George")
+    # +0 s: Jerry and George come by.
+    before = len(h.delays())
+    _greet(h, "Jerry", 1, ())
+    _check_timer(h, "Jerry", before)
+    _greet(h, "George", 1, ("Jerry",))
+    # +30 s: Jerry comes back.
+    h.advance(30)
+    before = len(h.delays())
+    _greet(h, "Jerry", 2, greeted)
+    _check_timer(h, "Jerry", before)
+    # +61 s: the Resets of the +0 s visits have arrived.
+    h.advance(31)
+    if h.new_egress():
+        h.wrong(
+            "a greeting went out when a Reset arrived. Greet only GreetRequests: on a Reset, "
+            "decide whether to forget the user and return."
+        )
+    _expect_forgotten(h, "George", "+0 s")
+    if h.seen("Jerry") != 2:
+        h.wrong(
+            "Jerry came back at +30 s, but at +61 s his count is gone: the Reset sent at his "
+            "first visit (+0 s) erased it. Put the visit number into the Reset "
+            "(Reset(seen=state.seen)) and forget only if seen_count still has that number."
+            if h.seen("Jerry") is None
+            else f"at +61 s Jerry's seen_count is {h.seen('Jerry')}; it should still be 2."
+        )
+    # +91 s: the Reset of Jerry's +30 s visit has arrived.
+    h.advance(30)
+    if h.new_egress():
+        h.wrong("a greeting went out when a Reset arrived. Greet only GreetRequests.")
+    _expect_forgotten(h, "Jerry", "+30 s")
+    # Jerry again: a new beginning, and counting goes on.
+    _greet(h, "Jerry", 1, greeted)
+    h.advance(5)
+    _greet(h, "Jerry", 2, greeted)
+    if h.seen("Jerry") != 2:
+        h.wrong(f"at {h.now} Jerry's seen_count is {h.seen('Jerry')}; expected 2.")
+    pending = [d for d in h.delays() if d.due > h.rt.now]
+    if not pending:
+        h.wrong("Jerry's last visits scheduled no Reset.")
+    return (
+        "George was forgotten 60 s after his visit; Jerry, back at +30 s, was kept until +90 s "
+        "(the older Reset was ignored), then welcomed as new at +91 s."
+    )
+
+
+def check_step_8(greet: object, *, module: ModuleArg = None) -> CheckResult:
+    """Check step 8 on a fresh local runtime (virtual clock): ``check_step_8(greet)``."""
+    return run_check(8, greet, _scenario, module=module)
+
+
+EXERCISE = Exercise(
+    step=8,
+    title="forget after 60 s",
+    starter=STARTER,
+    solution=SOLUTION,
+    hints=HINTS,
+    preamble=PREAMBLE,
+    checker=check_step_8,
+)

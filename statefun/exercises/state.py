@@ -1,0 +1,170 @@
+"""Step 4, a stateful hello: count the visits of each name in the ``seen_count`` state."""
+
+from __future__ import annotations
+
+from statefun.exercises.catalog import Exercise
+from statefun.exercises.harness import Harness, ModuleArg, greeting_of, ordinal, run_check
+from statefun.exercises.result import CheckResult
+
+__all__ = ["EXERCISE", "check_step_4", "expected_greeting"]
+
+STARTER = """\
+@functions.bind("example/greeter")
+def greet(context, greet_request: GreetRequest):
+    # en: 1. Read the state: context.state("seen_count").unpack(SeenCount), None the first time.
+    # en: 2. Count this visit: seen is 1 the first time, one more every time after.
+    # en: 3. Store it back with context.state("seen_count").pack(...).
+    # en: 4. Greet with compute_greeting(name, seen) and send it to "example/greets" (step 3).
+    # zh: 1. 读取状态：context.state("seen_count").unpack(SeenCount)，第一次为 None。
+    # zh: 2. 记下这次访问：第一次 seen 为 1，之后每次加一。
+    # zh: 3. 用 context.state("seen_count").pack(...) 把它存回去。
+    # zh: 4. 用 compute_greeting(name, seen) 生成问候，发到 "example/greets"（同第 3 步）。
+    ...
+"""
+
+SOLUTION = """\
+@functions.bind("example/greeter")
+def greet(context, greet_request: GreetRequest):
+    state = context.state("seen_count").unpack(SeenCount)
+    if not state:
+        state = SeenCount()
+        state.seen = 1
+    else:
+        state.seen += 1
+    context.state("seen_count").pack(state)
+
+    response = compute_greeting(greet_request.name, state.seen)
+
+    egress_message = kafka_egress_record(topic="greetings", key=greet_request.name, value=response)
+    context.pack_and_send_egress("example/greets", egress_message)
+"""
+
+PREAMBLE = """\
+from greeter import compute_greeting
+from messages_pb2 import GreetRequest, GreetResponse, SeenCount
+from statefun import StatefulFunctions, kafka_egress_record
+
+functions = StatefulFunctions()
+"""
+
+HINTS = (
+    (
+        "State lives in the runtime, per address (example/greeter + the name), and comes with "
+        "every request. Your function reads it, changes it, and hands it back: a Python "
+        "variable would be shared by all names and lost on restart.",
+        "状态保存在运行时里，按地址（example/greeter + 名字）区分，并随每个请求一起送来。"
+        "函数读取它、修改它、再交还给运行时；Python 变量会被所有名字共享，重启后也会丢失。",
+    ),
+    (
+        "unpack(SeenCount) gives a copy: after `state.seen += 1` nothing is saved until you call "
+        "context.state('seen_count').pack(state). The first time unpack returns None: start "
+        "at SeenCount(seen=1).",
+        "unpack(SeenCount) 得到的是一份副本：`state.seen += 1` 之后，要调用 "
+        "context.state('seen_count').pack(state) 才会保存。第一次 unpack 返回 None：从 "
+        "SeenCount(seen=1) 开始。",
+    ),
+    (
+        "state = context.state('seen_count').unpack(SeenCount) or SeenCount(); state.seen += 1; "
+        "context.state('seen_count').pack(state); response = compute_greeting("
+        "greet_request.name, state.seen); then send it as in step 3.",
+        "state = context.state('seen_count').unpack(SeenCount) or SeenCount()；state.seen += 1；"
+        "context.state('seen_count').pack(state)；response = compute_greeting("
+        "greet_request.name, state.seen)；然后像第 3 步那样发送。",
+    ),
+)
+
+_TEMPLATES = ("", "Welcome %s", "Nice to see you again %s", "Third time is a charm %s")
+
+
+def expected_greeting(name: str, seen: int) -> str:
+    """The walkthrough's greeting for the ``seen``-th visit of ``name``."""
+    if 0 < seen < len(_TEMPLATES):
+        return _TEMPLATES[seen] % name
+    return f"Nice to see you at the {seen}-nth time {name}!"
+
+
+def _visit(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:
+    """Visit ``n`` of ``name``: its greeting and the state afterwards."""
+    h.ingest(name, f"{name}'s {ordinal(n)} GreetRequest")
+    records = h.new_egress()
+    seen = h.seen(name)
+    if seen is None:
+        if n == 1:
+            # Is the count kept somewhere else? A second visit tells.
+            h.expect_greeting(records, name, expected_greeting(name, 1), greeted)
+            h.ingest(name, f"{name}'s 2nd GreetRequest")
+            again = h.new_egress()
+            if h.seen(name) is None and greeting_of(again) == expected_greeting(name, 2):
+                h.wrong(
+                    "the greetings are right but seen_count stays empty: the count is kept in a "
+                    "Python variable, not in StateFun state. Such a variable is shared by all "
+                    "names across the function's processes and lost when they restart. Keep it "
+                    "in context.state('seen_count')."
+                )
+        h.wrong(
+            f"after {h.doing}, seen_count is still empty: the count was never stored. After "
+            f"changing it, store it with context.state('seen_count').pack(state)."
+        )
+    if seen == n - 1 and n > 1:
+        h.wrong(
+            f"after {h.doing}, seen_count is still {seen}: the count did not go up. Changes to "
+            f"the unpacked SeenCount are not saved by themselves: store it again with "
+            f"context.state('seen_count').pack(state) every time."
+        )
+    if seen == n - 1:
+        h.wrong(
+            f"after {h.doing}, seen_count is SeenCount(seen=0): counting starts at 1. The first "
+            f"visit stores seen=1 and greets with 'Welcome'."
+        )
+    if seen != n:
+        h.wrong(f"after {h.doing}, seen_count should be {n}, but it is {seen}.")
+    h.expect_greeting(records, name, expected_greeting(name, n), greeted)
+
+
+def _scenario(h: Harness) -> str:
+    plan = [("Jerry", 1), ("George", 1), ("Jerry", 2), ("Jerry", 3), ("George", 2), ("Jerry", 4)]
+    greeted: list[str] = []
+    for name, n in plan:
+        _visit(h, name, n, tuple(greeted))
+        greeted.append(name)
+    # A burst: Elaine's three requests queue up, the last two reach the function in one batch.
+    h.ingest_many(["Elaine"] * 3, "three GreetRequests for Elaine arriving at once")
+    records = h.new_egress()
+    for n, record in enumerate(records[:3], start=1):
+        h.doing = f"Elaine's {ordinal(n)} GreetRequest (in a burst)"
+        h.expect_greeting([record], "Elaine", expected_greeting("Elaine", n), tuple(greeted))
+    if len(records) != 3:
+        h.wrong(f"three GreetRequests for Elaine gave {len(records)} greetings; expected 3.")
+    if h.seen("Elaine") != 3:
+        h.wrong(f"after Elaine's three GreetRequests, seen_count is {h.seen('Elaine')}, not 3.")
+    # A second, fresh runtime must start from nothing.
+    fresh = Harness(h.step, h.fn, h.module)
+    fresh.ingest("Jerry", "Jerry's GreetRequest in a fresh runtime")
+    first = greeting_of(fresh.new_egress())
+    if first is not None and first != expected_greeting("Jerry", 1):
+        fresh.wrong(
+            f"in a fresh runtime, Jerry's first greeting is {first!r}: your "
+            f"function remembers between runtimes, in a Python variable. Keep the count only in "
+            f"context.state('seen_count')."
+        )
+    return (
+        "Jerry was welcomed, seen again, charmed, then greeted at the 4th time; George and "
+        "Elaine were counted on their own, also when two of Elaine's requests came in one batch. "
+        "seen_count holds each count."
+    )
+
+
+def check_step_4(greet: object, *, module: ModuleArg = None) -> CheckResult:
+    """Check step 4 on a fresh local runtime: ``check_step_4(greet)``."""
+    return run_check(4, greet, _scenario, module=module)
+
+
+EXERCISE = Exercise(
+    step=4,
+    title="a stateful hello",
+    starter=STARTER,
+    solution=SOLUTION,
+    hints=HINTS,
+    preamble=PREAMBLE,
+    checker=check_step_4,
+)

@@ -1,0 +1,48 @@
+"""ipywidgets views over a :class:`~statefun.local.LocalRuntime`, for the notebooks.
+
+Each view is a thin shell over a plain-Python class that holds the logic (and that the tests
+drive without a browser)::
+
+    sender = GreetSender(rt, GreetRequest)     # logic: sender.logic (GreetRequestSender)
+    sender.name.value = "Bob"; sender.send_button.click()
+    StateInspector(rt).table.lines()           # ['example/greeter/Bob  seen_count=...']
+    EgressLog(rt).lines.lines                  # ['Bob:\\tWelcome Bob']
+
+Views follow the runtime's own events (``rt.subscribe``), so they show what it holds.
+"""
+
+from __future__ import annotations
+
+from statefun.widgets.clock import ClockControls, ClockDriver
+from statefun.widgets.dashboard import Dashboard
+from statefun.widgets.egress_log import EgressLines, EgressLog, format_record
+from statefun.widgets.inspector import StateInspector, StateRow, StateTable
+from statefun.widgets.module_view import (
+    ModuleReport,
+    ModuleYamlView,
+    describe_module,
+    validate_module_text,
+)
+from statefun.widgets.sender import DEFAULT_NAMES, PACES, GreetRequestSender, GreetSender
+from statefun.widgets.trace_view import TraceView
+
+__all__ = [
+    "DEFAULT_NAMES",
+    "PACES",
+    "ClockControls",
+    "ClockDriver",
+    "Dashboard",
+    "EgressLines",
+    "EgressLog",
+    "GreetRequestSender",
+    "GreetSender",
+    "ModuleReport",
+    "ModuleYamlView",
+    "StateInspector",
+    "StateRow",
+    "StateTable",
+    "TraceView",
+    "describe_module",
+    "format_record",
+    "validate_module_text",
+]

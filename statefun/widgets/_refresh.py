@@ -1,0 +1,50 @@
+"""Redraw a view once the runtime is quiet, not on every one of its events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from statefun.local.clock import EPOCH
+from statefun.local.runtime import LocalRuntime
+
+
+class Refresher:
+    """Calls ``render`` soon after :meth:`request`, once however many requests came.
+
+    In a Jupyter kernel (an event loop is running) the render runs when the current cell or
+    widget callback returns, so a burst of a thousand events redraws once. Without a loop
+    (pytest, scripts) it renders at once, so tests see the widgets up to date.
+    """
+
+    def __init__(self, render: Callable[[], None]) -> None:
+        self._render = render
+        self._pending = False
+
+    def request(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._render()
+            return
+        if not self._pending:
+            self._pending = True
+            loop.call_soon(self._run)
+
+    def _run(self) -> None:
+        self._pending = False
+        self._render()
+
+
+def split_address(rt: LocalRuntime, address: str) -> tuple[str, str] | None:
+    """``"example/greeter/Jerry"`` as ``("example/greeter", "Jerry")`` for a declared type."""
+    for typename in sorted(rt.module.functions, key=len, reverse=True):
+        if address.startswith(typename + "/"):
+            return typename, address[len(typename) + 1 :]
+    return None
+
+
+def offset(time: datetime) -> str:
+    """A virtual time as the trace prints it: the offset from the clock's start, ``+61.000s``."""
+    return f"+{(time - EPOCH).total_seconds():.3f}s"

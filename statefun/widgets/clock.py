@@ -1,0 +1,99 @@
+"""Move the runtime's virtual clock: delayed messages fire and states expire on the way."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import ipywidgets as w  # type: ignore[import-untyped]
+
+from statefun.local.runtime import LocalRuntime
+from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
+from statefun.widgets._refresh import offset
+
+__all__ = ["ClockControls", "ClockDriver"]
+
+_MARKS = {DelayFired: "⏰", StateExpired: "⌛"}
+
+
+class ClockDriver:
+    """The logic of :class:`ClockControls`: advance, and tell what happened meanwhile."""
+
+    def __init__(self, rt: LocalRuntime) -> None:
+        self.rt = rt
+        #: Everything that happened during the last advance, in order.
+        self.last: list[Event] = []
+
+    @property
+    def now(self) -> str:
+        return offset(self.rt.now)
+
+    @property
+    def last_events(self) -> list[str]:
+        """The last advance as trace lines: time, kind, what."""
+        return [str(e).strip() for e in self.last]
+
+    def advance(self, seconds: float) -> list[str]:
+        """Advance by ``seconds``; returns one line per event on the way."""
+        events: list[Event] = []
+        unsubscribe = self.rt.subscribe(events.append)
+        try:
+            self.rt.advance(timedelta(seconds=seconds))
+        finally:
+            unsubscribe()
+        self.last = events
+        return self.last_events
+
+    def fired(self) -> int:
+        """How many delayed messages fired and states expired during the last advance."""
+        return sum(1 for e in self.last if isinstance(e, DelayFired | StateExpired))
+
+    def pending_timers(self) -> list[str]:
+        """Delayed messages scheduled but not delivered yet, soonest first."""
+        scheduled = [e for e in self.rt.trace if isinstance(e, DelayScheduled)]
+        fired = sum(1 for e in self.rt.trace if isinstance(e, DelayFired))
+        waiting = sorted(scheduled, key=lambda e: e.due)[fired:]
+        return [f"{offset(e.due)} {e.source} -> {e.target}" for e in waiting]
+
+
+class ClockControls:
+    """Advance the clock (+1 s, +10 s, +61 s, or N seconds) and see what each advance did."""
+
+    def __init__(self, rt: LocalRuntime, *, seconds: int = 61) -> None:
+        self.driver = ClockDriver(rt)
+        self.seconds = w.BoundedIntText(value=seconds, min=1, max=864_000, description="Seconds")
+        self.advance_button = w.Button(description="Advance", button_style="primary", icon="clock")
+        self.quick = {s: w.Button(description=f"+{s} s") for s in (1, 10, 61)}
+        self.now = w.Label(value="")
+        self.events = w.HTML(value="")
+        self.advance_button.on_click(lambda _: self.advance(self.seconds.value))
+        for s, button in self.quick.items():
+            button.on_click(lambda _, s=s: self.advance(s))
+        self._render()
+        self.widget = w.VBox(
+            [
+                w.HBox([w.HTML("<b>Virtual clock</b>"), self.now]),
+                w.HBox([self.seconds, self.advance_button, *self.quick.values()]),
+                self.events,
+            ]
+        )
+
+    def advance(self, seconds: float) -> None:
+        self.driver.advance(seconds)
+        self._render(seconds)
+
+    def _render(self, seconds: float | None = None) -> None:
+        self.now.value = f"now {self.driver.now}"
+        if seconds is None:
+            return
+        lines = [
+            f"{_MARKS.get(type(e), '·')} {html.escape(str(e).strip())}" for e in self.driver.last
+        ]
+        body = "<br>".join(lines) or "nothing was due"
+        self.events.value = (
+            f"<div style='font-family:monospace;font-size:12px'><b>+{seconds:g} s</b><br>"
+            f"{body}</div>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: object) -> object:
+        return self.widget._repr_mimebundle_(**kwargs)

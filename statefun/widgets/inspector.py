@@ -1,0 +1,124 @@
+"""A live table of the runtime's state: one row per address, its states decoded."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import ipywidgets as w  # type: ignore[import-untyped]
+
+from statefun.local.runtime import LocalRuntime
+from statefun.local.trace import Event, StateChanged, StateExpired
+from statefun.local.values import format_value
+from statefun.widgets._refresh import Refresher, offset, split_address
+
+__all__ = ["StateInspector", "StateRow", "StateTable"]
+
+
+@dataclass
+class StateRow:
+    """One address: its states that hold a value (decoded, as text) and its last change."""
+
+    address: str
+    states: dict[str, str] = field(default_factory=dict)
+    last_change: str = ""
+
+    def line(self) -> str:
+        states = ", ".join(f"{n}={v}" for n, v in self.states.items()) or "(no state)"
+        return f"{self.address}  {states}" + (f"  [{self.last_change}]" if self.last_change else "")
+
+
+class StateTable:
+    """The logic of :class:`StateInspector`: rows kept up to date from ``rt.subscribe`` events.
+
+    On every state change or expiry it reads the address back from the runtime
+    (``rt.state(...)``), so a row shows what the runtime holds.
+    """
+
+    def __init__(self, rt: LocalRuntime) -> None:
+        self.rt = rt
+        self._rows: dict[str, StateRow] = {}
+        #: Called after a row changed (the view redraws).
+        self.listeners: list[Callable[[], None]] = []
+        for typename in rt.module.functions:
+            for id in rt.addresses(typename):
+                self._read(typename, id, "")
+        self.close = rt.subscribe(self._on_event)
+
+    @property
+    def rows(self) -> list[StateRow]:
+        """Every address seen so far, sorted."""
+        return [self._rows[a] for a in sorted(self._rows)]
+
+    def lines(self) -> list[str]:
+        return [row.line() for row in self.rows]
+
+    def _read(self, typename: str, id: str, change: str) -> None:
+        view = self.rt.state(typename, id)
+        row = self._rows.setdefault(view.address, StateRow(view.address))
+        row.states = {name: format_value(view[name]) for name in view}
+        row.last_change = change
+
+    def _on_event(self, event: Event) -> None:
+        if not isinstance(event, StateChanged | StateExpired):
+            return
+        where = split_address(self.rt, event.address)
+        if where is None:
+            return
+        time = offset(event.time)
+        if isinstance(event, StateExpired):
+            change = f"{time} {event.name} expired"
+        elif event.after is None:
+            change = f"{time} {event.name} deleted"
+        else:
+            change = (
+                f"{time} {event.name}: {format_value(event.before)} → {format_value(event.after)}"
+            )
+        self._read(*where, change)
+        for listener in list(self.listeners):
+            listener()
+
+    def to_html(self) -> str:
+        if not self._rows:
+            return "<i>no state yet: send a message</i>"
+        out = [
+            '<table style="border-collapse:collapse;font-family:monospace;font-size:12px">',
+            "<tr><th style='text-align:left;padding:2px 8px'>address</th>"
+            "<th style='text-align:left;padding:2px 8px'>state</th>"
+            "<th style='text-align:left;padding:2px 8px'>last change</th></tr>",
+        ]
+        for row in self.rows:
+            states = (
+                "<br>".join(f"{html.escape(n)} = {html.escape(v)}" for n, v in row.states.items())
+                or "<i>(no state)</i>"
+            )
+            out.append(
+                f"<tr><td style='padding:2px 8px'>{html.escape(row.address)}</td>"
+                f"<td style='padding:2px 8px'>{states}</td>"
+                f"<td style='padding:2px 8px;color:#666'>{html.escape(row.last_change)}</td></tr>"
+            )
+        out.append("</table>")
+        return "".join(out)
+
+
+class StateInspector:
+    """A live view of :class:`StateTable`, for ``display(...)`` in a notebook."""
+
+    def __init__(self, rt: LocalRuntime) -> None:
+        self.table = StateTable(rt)
+        self.html = w.HTML()
+        self._refresher = Refresher(self._render)
+        self.table.listeners.append(self._refresher.request)
+        self._render()
+        self.widget = w.VBox([w.HTML("<b>State</b> (live)"), self.html])
+
+    def _render(self) -> None:
+        self.html.value = self.table.to_html()
+
+    def close(self) -> None:
+        """Stop following the runtime."""
+        self.table.close()
+
+    def _repr_mimebundle_(self, **kwargs: object) -> object:
+        return self.widget._repr_mimebundle_(**kwargs)

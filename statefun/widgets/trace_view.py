@@ -1,0 +1,50 @@
+"""The message-flow picture of the last steps: ingress → function → egress, batches, state."""
+
+from __future__ import annotations
+
+import ipywidgets as w  # type: ignore[import-untyped]
+
+from statefun.local.runtime import LocalRuntime
+from statefun.local.trace import Event
+from statefun.widgets._refresh import Refresher
+
+__all__ = ["TraceView"]
+
+
+class TraceView:
+    """``rt.trace.to_svg()`` of the last N events in an ``HTML`` widget, redrawn live."""
+
+    def __init__(self, rt: LocalRuntime, *, last: int = 40, live: bool = True) -> None:
+        self.rt = rt
+        self.last = w.IntSlider(value=last, min=5, max=400, step=5, description="Last events")
+        self.live = w.Checkbox(value=live, description="Live", indent=False)
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.html = w.HTML()
+        self._refresher = Refresher(self.refresh)
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.last.observe(lambda _: self.refresh(), names="value")
+        self.close = rt.subscribe(self._on_event)
+        self.refresh()
+        self.widget = w.VBox(
+            [
+                w.HBox([w.HTML("<b>Trace</b>"), self.last, self.live, self.refresh_button]),
+                self.html,
+            ]
+        )
+
+    def svg(self) -> str:
+        """The picture of the last ``self.last.value`` events."""
+        return self.rt.trace.to_svg(last=self.last.value)
+
+    def refresh(self) -> None:
+        if not len(self.rt.trace):
+            self.html.value = "<i>nothing happened yet: send a message</i>"
+            return
+        self.html.value = f'<div style="overflow:auto;max-height:640px">{self.svg()}</div>'
+
+    def _on_event(self, event: Event) -> None:
+        if self.live.value:
+            self._refresher.request()
+
+    def _repr_mimebundle_(self, **kwargs: object) -> object:
+        return self.widget._repr_mimebundle_(**kwargs)
