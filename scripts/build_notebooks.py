@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
+import nbformat as _nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,8 @@ KERNEL = "python3"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_PLACEHOLDER = "[interactive widget: run the notebook to use it]"
 TIMEOUT = 120  # seconds per cell
+
+nbformat: Any = _nbformat  # it has no type hints
 
 sys.path.insert(0, str(ROOT))
 from statefun.exercises import EXERCISES, localize  # noqa: E402
@@ -99,7 +101,7 @@ class Source:
     title: dict[str, str]
     minutes: int
     teaches: dict[str, str]
-    cells: list[dict[str, Any]]
+    cells: list[Any]  # dicts, or "setup"
 
     @property
     def has_exercises(self) -> bool:
@@ -173,7 +175,7 @@ def _tags(code: str, where: str) -> list[str]:
     return ["skip-execution"] if "NBVAL_SKIP" in markers else []
 
 
-def render(source: Source, lang: str, kind: str) -> nbformat.NotebookNode:
+def render(source: Source, lang: str, kind: str) -> Any:
     """The notebook of one edition, without outputs."""
     nb = nbformat.v4.new_notebook()
     cells = []
@@ -320,7 +322,7 @@ def _coalesce(outputs: list[Any]) -> list[Any]:
     return merged
 
 
-def _normalize(nb: nbformat.NotebookNode) -> list[str]:
+def _normalize(nb: Any) -> list[str]:
     """Make executed outputs stable; returns problems (stderr, errors) to report."""
     problems = []
     for cell in nb.cells:

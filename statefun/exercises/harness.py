@@ -158,7 +158,8 @@ class Harness:
         return out.getvalue()
 
     def advance(self, secs: float) -> None:
-        self.doing = f"the clock moving to {self.now} + {secs:g} s"
+        due = (self.rt.now - EPOCH).total_seconds() + secs
+        self.doing = f"the delayed messages due by +{due:g} s"
         with self._running():
             self.rt.advance(timedelta(seconds=secs))
 
@@ -312,17 +313,28 @@ class Harness:
         if isinstance(e, StateTypeMismatchError):
             return f"{when}: {e}"
         if isinstance(e, MessageTypeMismatchError):
+            example = (
+                "message: Union[GreetRequest, Reset]"
+                if self.step == 8
+                else "greet_request: GreetRequest"
+            )
             return (
                 f"{when}, the message did not match the type hint of your function: "
                 f"{e.type_url.rsplit('/', 1)[-1]} is not among {', '.join(e.expected)}. Annotate "
-                f"the message parameter with every type it receives, e.g. "
-                f"Union[GreetRequest, Reset]."
+                f"the message parameter with every type it receives: {example}."
             )
         if isinstance(e, AttributeError) and isinstance(getattr(e, "obj", None), AnyMessage):
             return (
                 f"{when}, your function received a google.protobuf.Any (the packed message) "
                 f"and looked for {e.name!r} on it. Give the message parameter its type hint, "
                 f"`greet_request: GreetRequest`, and the SDK unpacks it for you."
+            )
+        called = _called(e.__traceback__)
+        if isinstance(e, ValueError) and called & {"send_egress", "pack_and_send_egress"}:
+            return (
+                f"{when}, your function sent to an egress with a bad id ({e}). An egress id "
+                f"is 'namespace/name' as declared in module.yaml: {EGRESS!r}. The Kafka topic "
+                f"({TOPIC!r}) goes into the record: kafka_egress_record(topic={TOPIC!r}, ...)."
             )
         zero = _compute_greeting_with_zero(e.__traceback__)
         if zero:
@@ -331,9 +343,10 @@ class Harness:
                 f"The first visit stores SeenCount(seen=1) and greets with 'Welcome'."
             )
         where = _line_in(self.fn, e.__traceback__)
-        at = f" at `{where}`" if where else ""
         text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        return f"{when}, your function raised {text}{at}."
+        if where:
+            return f"{when}, `{where}` raised {text}"
+        return f"{when}, your function raised {text}"
 
     def _explain_effects(self, failure: RuntimeFailure) -> str:
         reason = str(getattr(failure, "reason", failure))
@@ -359,7 +372,8 @@ class Harness:
             ):
                 inner = egress.argument.type_url.rsplit("/", 1)[-1]
                 return (
-                    f"{when}, your function sent a {inner} straight to the Kafka egress "
+                    f"{when}, your function sent a message of type {inner} straight to the "
+                    f"Kafka egress "
                     f"{egress.egress!r}. A Kafka egress takes Kafka records: wrap it with "
                     f"kafka_egress_record(topic={TOPIC!r}, key=..., value=...)."
                 )
@@ -380,6 +394,15 @@ def greeting_of(records: list[EgressRecord]) -> str | None:
         return None
     greeting = getattr(records[0].value, "greeting", None)
     return greeting if isinstance(greeting, str) else None
+
+
+def _called(tb: TracebackType | None) -> set[str]:
+    """The names of the functions the exception passed through."""
+    names = set()
+    while tb is not None:
+        names.add(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return names
 
 
 def _compute_greeting_with_zero(tb: TracebackType | None) -> bool:

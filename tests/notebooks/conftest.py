@@ -1,0 +1,64 @@
+"""Fixtures for the notebooks' widgets and exercises: cells defined as in Jupyter."""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from statefun.exercises import EXERCISES, localize
+
+_cells = itertools.count()
+
+
+def run_cell(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    """Run ``source`` like a Jupyter cell: its source stays readable by ``inspect``."""
+    source = textwrap.dedent(source)
+    filename = f"<notebook-cell-{next(_cells)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def define_greet(step: int, source: str) -> Callable[..., Any]:
+    """The ``greet`` that ``source`` defines, after the exercise's preamble (imports)."""
+    namespace: dict[str, Any] = {}
+    run_cell(EXERCISES[step].preamble, namespace)
+    run_cell(source, namespace)
+    return namespace["greet"]  # type: ignore[no-any-return]
+
+
+def _solution(step: int) -> Callable[..., Any]:
+    return define_greet(step, localize(EXERCISES[step].solution, "en"))
+
+
+def _starter(step: int, lang: str = "en") -> Callable[..., Any]:
+    return define_greet(step, localize(EXERCISES[step].starter, lang))
+
+
+@pytest.fixture
+def solution() -> Callable[[int], Callable[..., Any]]:
+    """``solution(step)``: the ``greet`` of the solution notebooks."""
+    return _solution
+
+
+@pytest.fixture
+def starter() -> Callable[..., Callable[..., Any]]:
+    """``starter(step, lang)``: the ``greet`` of the practice notebooks."""
+    return _starter
+
+
+@pytest.fixture
+def define() -> Callable[[int, str], Callable[..., Any]]:
+    """``define(step, source)``: the learner's ``greet`` from a cell's source."""
+    return define_greet
+
+
+@pytest.fixture
+def cell() -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """``cell(source, namespace)``: run source like a Jupyter cell."""
+    return run_cell

@@ -1,0 +1,165 @@
+"""The committed notebooks are what their one source generates, in both languages and editions."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import nbformat
+import pytest
+
+from statefun.exercises import EXERCISES, localize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_build() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "build_notebooks", ROOT / "scripts" / "build_notebooks.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
+SOURCES = build.load_sources()
+EDITIONS = [(source, lang, kind) for source in SOURCES for lang, kind in source.editions()]
+
+
+def read(source: Any, lang: str, kind: str) -> Any:
+    path = build.edition_path(source.stem, lang, kind)
+    return nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+
+
+def outputs(cell: Any) -> list[dict[str, Any]]:
+    """A cell's outputs without what may differ between runs (nbval ignores it too)."""
+    kept = []
+    for output in cell.get("outputs", []):
+        output = dict(output)
+        output.pop("execution_count", None)
+        kept.append(output)
+    return kept
+
+
+def test_the_steps() -> None:
+    assert [s.stem for s in SOURCES] == [
+        "00-start-here",
+        "01-events",
+        "02-first-function",
+        "03-sending-a-response",
+        "04-stateful-hello",
+        "05-wiring-it-together",
+        "06-configuring-the-run",
+        "07-deploying",
+        "08-going-further",
+    ]
+    assert [s.stem[:2] for s in SOURCES if s.has_exercises] == ["02", "03", "04", "08"]
+
+
+def test_notebooks_match_their_sources() -> None:
+    """Regenerates every edition (without running it) and compares the cells."""
+    problems = build.check(SOURCES)
+    assert problems == [], "run .venv/bin/python scripts/build_notebooks.py\n" + "\n".join(problems)
+
+
+def test_languages_differ_only_in_prose_and_comments() -> None:
+    assert build.code_cells_agree(SOURCES) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [(s, k) for s in SOURCES for k in sorted({k for _, k in s.editions()})],
+    ids=lambda x: getattr(x, "stem", x),
+)
+def test_both_languages_have_the_same_outputs(source: Any, kind: str) -> None:
+    en, zh = read(source, "en", kind), read(source, "zh", kind)
+    en_code = [c for c in en.cells if c.cell_type == "code"]
+    zh_code = [c for c in zh.cells if c.cell_type == "code"]
+    assert len(en_code) == len(zh_code)
+    for a, b in zip(en_code, zh_code, strict=True):
+        assert outputs(a) == outputs(b), f"{source.stem} {a['id']}"
+
+
+@pytest.mark.parametrize(("source", "lang", "kind"), EDITIONS, ids=lambda x: getattr(x, "stem", x))
+def test_every_edition_was_run_cleanly(source: Any, lang: str, kind: str) -> None:
+    nb = read(source, lang, kind)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert localize(build.SETUP, lang).rstrip("\n") == code[0].source
+    for cell in code:
+        skipped = "skip-execution" in cell.metadata.get("tags", [])
+        assert (cell.execution_count is None) == skipped, f"{cell['id']} not executed"
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{cell['id']}: {output.get('evalue')}"
+            assert output.get("name") != "stderr", f"{cell['id']}: {output.get('text')}"
+            data = output.get("data", {})
+            assert "application/vnd.jupyter.widget-view+json" not in data
+            if data.get("text/plain") == build.WIDGET_PLACEHOLDER:
+                assert "# NBVAL_IGNORE_OUTPUT" in cell.source.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("source", "lang", "kind"),
+    [e for e in EDITIONS if e[0].has_exercises],
+    ids=lambda x: getattr(x, "stem", x),
+)
+def test_exercise_cells_and_their_checkers(source: Any, lang: str, kind: str) -> None:
+    nb = read(source, lang, kind)
+    cells = nb.cells
+    found = 0
+    for index, cell in enumerate(cells):
+        tags = cell.metadata.get("tags", [])
+        exercise_tags = [t for t in tags if t.startswith("exercise-step-")]
+        if not exercise_tags:
+            continue
+        found += 1
+        step = int(exercise_tags[0].rsplit("-", 1)[1])
+        exercise = EXERCISES[step]
+        code = exercise.solution if kind == "solution" else exercise.starter
+        assert cell.source == localize(code, lang).rstrip("\n")
+        checker = cells[index + 1]
+        assert checker.source == f"check_step_{step}(greet)"
+        verdict = checker.outputs[0]["data"]["text/plain"]
+        expected = "correct (正确)" if kind == "solution" else "not attempted yet (尚未作答)"
+        assert verdict.startswith(f"{'✅' if kind == 'solution' else '⏳'} Step {step}: {expected}")
+    assert found == 1
+
+
+def test_notebook_7_skips_every_docker_cell() -> None:
+    nb = read(SOURCES[7], "en", "solution")
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        uses_docker = "docker compose" in cell.source or "localhost:29092" in cell.source
+        uses_network = "make_server" in cell.source
+        if uses_docker or uses_network:
+            assert cell.source.splitlines()[0] == "# NBVAL_SKIP", cell.source
+            assert cell.metadata["tags"] == ["skip-execution"]
+
+
+def test_markers_must_stand_alone() -> None:
+    with pytest.raises(SystemExit, match="alone on its line"):
+        build._tags("# NBVAL_SKIP: needs Docker\n!docker ps", "test")
+    assert build._tags("# NBVAL_SKIP\n!docker ps", "test") == ["skip-execution"]
+    assert build._tags("# NBVAL_IGNORE_OUTPUT\ndisplay(x)", "test") == []
+
+
+def test_practice_and_language_links_point_to_real_files() -> None:
+    for source, lang, kind in EDITIONS:
+        path = build.edition_path(source.stem, lang, kind)
+        banner = read(source, lang, kind).cells[1].source
+        for target in _links(banner):
+            assert (path.parent / target).resolve().exists(), f"{path}: {target}"
+    readme = (ROOT / "notebooks" / "README.md").read_text()
+    for target in _links(readme):
+        assert (ROOT / "notebooks" / target).exists(), target
+
+
+def _links(markdown: str) -> list[str]:
+    return re.findall(r"\]\(([^)]+\.ipynb)\)", markdown)
