@@ -13,6 +13,9 @@ Handler only: the walkthrough greeter's ``RequestReplyHandler`` called on the ve
 runtime sent in that mode (captured in an untimed run, so the same bytes, states and batch
 sizes), in the same process. ``ratio`` = end-to-end rate / handler-only rate; the target is 0.5.
 
+Where one record's time goes (one by one, trace off): CPU time inside the handler, timed
+around each call within the run, against the rest; beside the handler replayed alone.
+
 Memory per idle address: ``tracemalloc`` growth after greeting N more distinct names once
 (the runtime idle again, trace off), divided by N; with and without the egress record each
 greeting left behind.
@@ -49,7 +52,7 @@ from messages_pb2 import GreetRequest, GreetResponse  # noqa: E402
 
 from statefun import RequestReplyHandler  # noqa: E402
 from statefun.local import InProcessTransport, LocalRuntime  # noqa: E402
-from statefun.local.transport import Attempt  # noqa: E402
+from statefun.local.transport import CONTENT_TYPE, Attempt  # noqa: E402
 from statefun.request_reply_pb2 import ToFunction  # noqa: E402
 
 # The walkthrough's greeter.py, unchanged (imported by name: it is not a typed package).
@@ -174,6 +177,50 @@ def measure_mode(name: str, records: Records, repeat: int) -> ModeResult:
     )
 
 
+class TimedTransport:
+    """Calls the greeter's handler, adding up the CPU time spent inside it.
+
+    Each ``process_time()`` call costs about a microsecond, which lands in the handler's share.
+    """
+
+    def __init__(self) -> None:
+        self.handler = RequestReplyHandler(greeter.functions)
+        self.seconds = 0.0
+        self.requests: list[bytes] = []
+
+    def describe(self) -> str:
+        return "in-process (timed)"
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        start = time.process_time()
+        body = self.handler(request)
+        self.seconds += time.process_time() - start
+        self.requests.append(request)
+        return Attempt(200, CONTENT_TYPE, body)
+
+
+def split_once(records: Records) -> tuple[float, float, float]:
+    """CPU seconds in the handler and in the rest of one run, and replaying its requests."""
+    transport = TimedTransport()
+    rt = runtime(record_trace=False)
+    rt.bind("example/greeter", transport)
+    total = cpu_seconds(lambda: feed_one_by_one(rt, records))
+    handler = RequestReplyHandler(greeter.functions)
+    requests = transport.requests
+    alone = cpu_seconds(lambda: [handler(request) for request in requests])
+    return transport.seconds, total - transport.seconds, alone
+
+
+def split(records: Records, repeat: int) -> tuple[float, float, float]:
+    """Microseconds per record (one by one, trace off) in the handler and in the rest of the
+    runtime, in the same run; and in the handler replayed alone. Best of ``repeat``.
+    """
+    runs = [split_once(records) for _ in range(repeat)]
+    per = 1e6 / len(records)
+    inside, rest, alone = (min(run[i] for run in runs) * per for i in range(3))
+    return inside, rest, alone
+
+
 def memory_per_address(addresses: int) -> tuple[float, float | None]:
     """Bytes retained per idle address (with its egress record, and without when possible)."""
     rt = runtime(record_trace=False)
@@ -253,6 +300,13 @@ def main() -> None:
         )
         if off < TARGET:
             below.append(name)
+    inside, rest, alone = split(records[: min(len(records), 50_000)], args.repeat)
+    print()
+    print("one record, one by one, trace off (CPU time, best of runs):")
+    print(
+        f"  in the handler, inside the runtime: {inside:6.1f} us  (replayed alone: {alone:.1f} us)"
+    )
+    print(f"  in the runtime itself:              {rest:6.1f} us")
     with_egress, state_only = memory_per_address(args.memory_addresses)
     print()
     print(f"memory per idle address (1 state, trace off, {args.memory_addresses:,} addresses):")
