@@ -314,6 +314,7 @@ def _endpoint(text: str) -> tuple[str, str]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    _check_order(args)
     module = load_module(args.module)
     loaded = load_function_file(args.functions)
     assert loaded.functions is not None
@@ -645,7 +646,18 @@ class _Stats:
         return text
 
 
+def _check_order(args: argparse.Namespace) -> None:
+    """A common slip: the Python file first. Say so instead of a YAML error about Python code."""
+    first, second = str(args.module), str(args.functions or "")
+    if first.split(":")[0].endswith(".py") and second.endswith((".yaml", ".yml")):
+        raise _UsageError(
+            f"module.yaml comes first, then the Python file: "
+            f"statefun-lab {args.command} {second} {first}"
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
+    _check_order(args)
     _check_run_options(args)
     module = load_module(args.module)
     loaded: LoadedFile | None = None

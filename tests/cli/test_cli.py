@@ -380,6 +380,13 @@ def test_a_missing_python_file_exits_2(cli: Cli, tmp_path: Path) -> None:
     assert "Traceback" not in result.err
 
 
+def test_swapped_arguments_get_a_hint(cli: Cli) -> None:
+    result = cli("check", GREETER_PY, MODULE_YAML)
+
+    assert result.status == 2
+    assert "module.yaml comes first, then the Python file" in result.err
+
+
 def test_the_python_file_is_needed_without_http(cli: Cli) -> None:
     result = cli("run", MODULE_YAML)
 
