@@ -298,7 +298,8 @@ attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints a
   --nbval-sanitize-with notebooks/nbval-sanitize.cfg` re-runs every edition and compares.
   Outputs are deterministic (virtual clock, seeded random names); cells that only display
   widgets are marked `# NBVAL_IGNORE_OUTPUT`, cells that need Docker or Kafka `# NBVAL_SKIP`.
-* `benchmarks/notebooks.py` times each notebook and the whole nbval run.
+* `benchmarks/notebooks.py` times each notebook and the whole nbval run. More in
+  `docs/notebooks.md`: the source format, the widgets and the exercises.
 """
 
 
