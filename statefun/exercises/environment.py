@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from statefun.exercises._repo import repo_root
+from statefun.exercises._repo import messages, repo_root
 
 __all__ = ["EnvironmentReport", "Finding", "check_environment"]
 
@@ -155,17 +155,10 @@ def check_environment() -> EnvironmentReport:
         )
     )
     try:
-        importlib.import_module("messages_pb2")
+        messages()  # puts greeter/ on sys.path, as the notebooks' first cell does
         importlib.import_module("greeter")
         found, ok = "greeter/greeter.py and messages_pb2 import", True
-    except ImportError as e:
-        found, ok = f"cannot import: {e}", False
-    add(
-        Finding(
-            "walkthrough",
-            found,
-            ok,
-            "run the notebook's first cell (it puts greeter/ on sys.path), then this one",
-        )
-    )
+    except Exception as e:  # an import error, or greeter.py failing at import time
+        found, ok = f"cannot import: {type(e).__name__}: {e}", False
+    add(Finding("walkthrough", found, ok, INSTALL))
     return report

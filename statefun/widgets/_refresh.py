@@ -37,6 +37,16 @@ class Refresher:
         self._render()
 
 
+def require_trace(rt: LocalRuntime, view: str) -> None:
+    """Views follow the runtime's events, which it only emits when it records its trace."""
+    if not rt.record_trace:
+        raise ValueError(
+            f"{view} follows the runtime's events, and a runtime built with "
+            f"record_trace=False does not emit them: build it with record_trace=True (the "
+            f"default)."
+        )
+
+
 def split_address(rt: LocalRuntime, address: str) -> tuple[str, str] | None:
     """``"example/greeter/Jerry"`` as ``("example/greeter", "Jerry")`` for a declared type."""
     for typename in sorted(rt.module.functions, key=len, reverse=True):

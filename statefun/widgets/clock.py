@@ -9,7 +9,7 @@ import ipywidgets as w  # type: ignore[import-untyped]
 
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
-from statefun.widgets._refresh import offset
+from statefun.widgets._refresh import offset, require_trace
 
 __all__ = ["ClockControls", "ClockDriver"]
 
@@ -20,6 +20,7 @@ class ClockDriver:
     """The logic of :class:`ClockControls`: advance, and tell what happened meanwhile."""
 
     def __init__(self, rt: LocalRuntime) -> None:
+        require_trace(rt, "ClockDriver")
         self.rt = rt
         #: Everything that happened during the last advance, in order.
         self.last: list[Event] = []
@@ -62,7 +63,9 @@ class ClockControls:
     def __init__(self, rt: LocalRuntime, *, seconds: int = 61) -> None:
         self.driver = ClockDriver(rt)
         self.seconds = w.BoundedIntText(value=seconds, min=1, max=864_000, description="Seconds")
-        self.advance_button = w.Button(description="Advance", button_style="primary", icon="clock")
+        self.advance_button = w.Button(
+            description="Advance", button_style="primary", icon="clock-o"
+        )
         self.quick = {s: w.Button(description=f"+{s} s") for s in (1, 10, 61)}
         self.now = w.Label(value="")
         self.events = w.HTML(value="")

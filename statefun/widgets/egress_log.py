@@ -10,7 +10,7 @@ from google.protobuf.message import DecodeError, Message
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Egressed, Event
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher
+from statefun.widgets._refresh import Refresher, require_trace
 
 __all__ = ["EgressLines", "EgressLog", "format_record"]
 
@@ -43,6 +43,7 @@ class EgressLines:
         if egress not in rt.module.egresses:
             known = ", ".join(sorted(rt.module.egresses)) or "none"
             raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
+        require_trace(rt, "EgressLines")
         self.rt = rt
         self.egress = egress
         self.value_type = value_type or rt.egress_types.get(egress)

@@ -11,7 +11,7 @@ import ipywidgets as w  # type: ignore[import-untyped]
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, StateChanged, StateExpired
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher, offset, split_address
+from statefun.widgets._refresh import Refresher, offset, require_trace, split_address
 
 __all__ = ["StateInspector", "StateRow", "StateTable"]
 
@@ -37,6 +37,7 @@ class StateTable:
     """
 
     def __init__(self, rt: LocalRuntime) -> None:
+        require_trace(rt, "StateTable")
         self.rt = rt
         self._rows: dict[str, StateRow] = {}
         #: Called after a row changed (the view redraws).

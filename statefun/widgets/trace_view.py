@@ -6,7 +6,7 @@ import ipywidgets as w  # type: ignore[import-untyped]
 
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event
-from statefun.widgets._refresh import Refresher
+from statefun.widgets._refresh import Refresher, require_trace
 
 __all__ = ["TraceView"]
 
@@ -15,6 +15,7 @@ class TraceView:
     """``rt.trace.to_svg()`` of the last N events in an ``HTML`` widget, redrawn live."""
 
     def __init__(self, rt: LocalRuntime, *, last: int = 40, live: bool = True) -> None:
+        require_trace(rt, "TraceView")
         self.rt = rt
         self.last = w.IntSlider(value=last, min=5, max=400, step=5, description="Last events")
         self.live = w.Checkbox(value=live, description="Live", indent=False)

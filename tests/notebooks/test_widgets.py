@@ -410,3 +410,10 @@ def test_refresher_redraws_once_per_loop_turn() -> None:
 
     asyncio.run(burst())
     assert renders == [1, 1]
+
+
+@pytest.mark.parametrize("view", [StateInspector, EgressLog, ClockControls, TraceView])
+def test_views_need_a_runtime_that_emits_events(view: Any) -> None:
+    rt = LocalRuntime.from_module(MODULE, FUNCTIONS, record_trace=False)
+    with pytest.raises(ValueError, match="record_trace=True"):
+        view(rt)
