@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any as _TypingAny
+from typing import NamedTuple
 
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
@@ -91,7 +92,19 @@ class _Inflight:
 
 
 @dataclass(slots=True)
+class _FunctionInfo:
+    """What the hot path needs of a function type, computed once."""
+
+    spec: FunctionSpec
+    states: frozenset[str]
+    ttl: frozenset[str]  # states with an expireAfter
+    limit: int  # maxNumBatchRequests; <= 0: no backpressure
+    state_names: tuple[str, ...]  # in module.yaml order
+
+
+@dataclass(slots=True)
 class _AddressState:
+    info: _FunctionInfo
     inflight: _Inflight | None = None
     backlog: list[_Envelope] = field(default_factory=list)
     values: dict[str, bytes] = field(default_factory=dict)
@@ -99,8 +112,7 @@ class _AddressState:
     blocked: bool = False
 
 
-@dataclass(frozen=True)
-class EgressRecord:
+class EgressRecord(NamedTuple):
     """A record that went out on an egress. ``value`` is decoded when a type was given."""
 
     egress: str
@@ -113,6 +125,13 @@ class EgressRecord:
     def __repr__(self) -> str:
         value = format_value(self.value)
         return f"EgressRecord(topic={self.topic!r}, key={self.key!r}, value={value})"
+
+
+class _Effects(NamedTuple):
+    messages: list[_Envelope]
+    delayed: list[tuple[int, _Envelope]]
+    egresses: list[EgressRecord]
+    mutations: list[tuple[str, bytes | None]]  # None: DELETE
 
 
 class StateView(Mapping[str, object]):
@@ -173,6 +192,24 @@ class LocalRuntime:
         self._failed: list[Address] = []
         self._egress: list[EgressRecord] = []
         self._ttl_addresses: set[Address] = set()
+        self._info = {
+            typename: _FunctionInfo(
+                spec,
+                frozenset(spec.state_names),
+                frozenset(s.name for s in spec.states if s.expire_after is not None),
+                spec.max_num_batch_requests,
+                spec.state_names,
+            )
+            for typename, spec in module.functions.items()
+        }
+        # (namespace, type) of each function type / egress id: the checks of a response
+        self._function_keys = {(spec.namespace, spec.name) for spec in module.functions.values()}
+        self._egress_checks: dict[tuple[str, str], tuple[str, str]] = {}
+        for egress_id, egress_spec in module.egresses.items():
+            namespace, _, name = egress_id.rpartition("/")
+            expected = _KAFKA_RECORD if egress_spec.kind == "kafka" else _KINESIS_RECORD
+            self._egress_checks[(namespace, name)] = (egress_id, "/" + expected)
+        self._routes: dict[str, tuple[_TypingAny, _TypingAny, list[tuple[str, str]]]] = {}
 
     # -- construction ----------------------------------------------------------------------
 
@@ -338,9 +375,12 @@ class LocalRuntime:
         """Process one queued event; False when nothing is left. Failures raise RuntimeFailure."""
         if self._failed:
             self._resend_failed()
-        event = self._next_event()
-        if event is None:
-            return False
+        if self._blocked or not self._mailbox:
+            event = self._next_event()
+            if event is None:
+                return False
+        else:
+            event = self._mailbox.popleft()
         kind, payload = event
         if kind == "deliver":
             self._deliver(payload)
@@ -470,7 +510,11 @@ class LocalRuntime:
     def _should_run(self, run: bool | None) -> bool:
         return self.auto_run if run is None else run
 
-    def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
+    def _route(self, ingress: str) -> tuple[_TypingAny, _TypingAny, list[tuple[str, str]]]:
+        """The ingress, its routing and the parsed target types, for an ingress id or topic."""
+        cached = self._routes.get(ingress)
+        if cached is not None:
+            return cached
         spec, route = self.module.ingress_for(ingress)
         if route is None:
             topics = ", ".join(repr(r.topic) for r in spec.topics)
@@ -483,6 +527,12 @@ class LocalRuntime:
                 f"ingress {spec.id} ({spec.type}) is not routable: the local runtime feeds only "
                 f"routable ingresses (statefun.kafka.io/routable-protobuf-ingress)"
             )
+        targets = [parse_typename(typename) for typename in route.targets]
+        self._routes[ingress] = (spec, route, targets)
+        return spec, route, targets
+
+    def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
+        spec, route, targets = self._route(ingress)
         if key is None or key == "":
             raise ValueError(
                 f"a record on {spec.id} [{route.topic}] needs a key: the routable ingress makes "
@@ -507,17 +557,16 @@ class LocalRuntime:
             raise TypeError(
                 f"a record value is a protobuf message or bytes, got {type(value).__name__}"
             )
-        targets: list[Address] = []
-        for typename in route.targets:
-            namespace, name = parse_typename(typename)
-            targets.append((namespace, name, key))
-        if self.record_trace:
+        if self.record_trace or self._subscribers:
             shown: object = value if isinstance(value, Message) else payload
             self._emit(
                 Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
             )
-        for target in targets:
-            self._mailbox.append(("deliver", _Envelope(None, target, route.type_url, payload)))
+        type_url = route.type_url
+        for namespace, name in targets:
+            self._mailbox.append(
+                ("deliver", _Envelope(None, (namespace, name, key), type_url, payload))
+            )
 
     # -- internals: the per-address state machine -------------------------------------------
 
@@ -538,28 +587,28 @@ class LocalRuntime:
         address = envelope.target
         st = self._addresses.get(address)
         if st is None:
-            st = self._addresses[address] = _AddressState()
+            st = self._addresses[address] = _AddressState(self._info[f"{address[0]}/{address[1]}"])
         if st.inflight is None:
             self._send_request(address, st, [envelope])
             return
         st.backlog.append(envelope)
-        spec = self.module.functions[f"{address[0]}/{address[1]}"]
-        limit = spec.max_num_batch_requests
+        limit = st.info.limit
         if limit > 0 and len(st.backlog) >= limit and not st.blocked:
             st.blocked = True
             self._blocked += 1
             self._emit(Backpressured(self.clock.now, _addr(address), len(st.backlog)))
 
     def _send_request(self, address: Address, st: _AddressState, batch: list[_Envelope]) -> None:
-        typename = f"{address[0]}/{address[1]}"
-        spec = self.module.functions[typename]
+        spec = st.info.spec
+        typename = spec.typename
         to_function = ToFunction()
         request = to_function.invocation
         target = request.target
         target.namespace, target.type, target.id = address
         shown_states = []
-        for name in spec.state_names:
-            persisted = request.state.add()
+        add_state = request.state.add
+        for name in st.info.state_names:
+            persisted = add_state()
             persisted.state_name = name
             value = self._read_state(spec, address, st, name)
             if value is not None:
@@ -577,7 +626,7 @@ class LocalRuntime:
         inflight = _Inflight(batch, to_function.SerializeToString())
         st.inflight = inflight
         transport = self._transports[typename]
-        if self.record_trace:
+        if self.record_trace or self._subscribers:
             self._emit(
                 RequestSent(
                     self.clock.now,
@@ -593,37 +642,36 @@ class LocalRuntime:
     def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
         """One request with the retry policy of spec §3.4; fills ``response`` or ``error``."""
         transport = self._transports[spec.typename]
+        attempt = 1
+        result: Attempt | TransportError
+        try:
+            result = transport.send(spec.typename, inflight.request, spec.timeout)
+        except TransportError as e:
+            result = e
+        if isinstance(result, Attempt) and 200 <= result.status < 300:
+            self._accept(address, inflight, result)  # the common case: one attempt
+            return
         budget = spec.timeout
         elapsed = timedelta(0)
         backoff = timedelta(milliseconds=10)
-        attempt = 0
-        last = ""
         while True:
-            attempt += 1
-            try:
-                result: Attempt | None = transport.send(
-                    spec.typename, inflight.request, spec.timeout
-                )
-            except TransportError as e:
-                result = None
-                last = str(e)
-                if not e.retryable:
-                    inflight.error = self._failure(address, inflight, last, e.cause or e)
+            if isinstance(result, TransportError):
+                last = str(result)
+                if not result.retryable:
+                    inflight.error = self._failure(address, inflight, last, result.cause or result)
                     return
-                if isinstance(e.cause, TimeoutError):
+                if isinstance(result.cause, TimeoutError):
                     elapsed += spec.read_timeout
-            if result is not None:
+            else:
                 if 200 <= result.status < 300:
                     inflight.attempts = attempt
                     self._accept(address, inflight, result)
                     return
                 last = f"invalid HTTP response code {result.status}" + _body_hint(result)
                 if not (result.status in _RETRYABLE or result.status >= 500):
+                    reason = f"Non successful HTTP response code {result.status}"
                     inflight.error = self._failure(
-                        address,
-                        inflight,
-                        f"Non successful HTTP response code {result.status}" + _body_hint(result),
-                        None,
+                        address, inflight, reason + _body_hint(result), None
                     )
                     return
             if elapsed + backoff > budget:
@@ -637,6 +685,11 @@ class LocalRuntime:
                 return
             elapsed += backoff
             backoff *= 2
+            attempt += 1
+            try:
+                result = transport.send(spec.typename, inflight.request, spec.timeout)
+            except TransportError as e:
+                result = e
 
     def _accept(self, address: Address, inflight: _Inflight, result: Attempt) -> None:
         if result.content_type != CONTENT_TYPE:
@@ -679,12 +732,16 @@ class LocalRuntime:
         st = self._addresses[address]
         inflight = st.inflight
         assert inflight is not None
+        effects: _Effects | None = None
         if inflight.error is None:
             assert inflight.response is not None
-            problem = self._validate(address, inflight.response)
-            if problem is not None:
-                inflight.error = self._failure(address, inflight, problem, None)
-        if inflight.error is not None:
+            prepared = self._prepare(address, st, inflight.response)
+            if isinstance(prepared, str):
+                inflight.error = self._failure(address, inflight, prepared, None)
+            else:
+                effects = prepared
+        if effects is None:
+            assert inflight.error is not None
             self._failed.append(address)
             self._emit(
                 Failed(
@@ -695,7 +752,7 @@ class LocalRuntime:
                 )
             )
             raise inflight.error
-        self._apply(address, st, inflight.response)  # type: ignore[arg-type]
+        self._commit(address, st, effects)
         if st.blocked:
             st.blocked = False
             self._blocked -= 1
@@ -718,149 +775,161 @@ class LocalRuntime:
             self._call(address, spec, inflight)
             self._mailbox.insert(position, ("complete", address))
 
-    def _validate(self, address: Address, response: FromFunction.InvocationResponse) -> str | None:
-        """Why applying ``response`` would fail the real job, or None."""
-        functions = self.module.functions
+    def _prepare(
+        self, address: Address, st: _AddressState, response: FromFunction.InvocationResponse
+    ) -> _Effects | str:
+        """The effects of ``response``, checked as the real job would; or why it would fail.
+
+        Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
+        """
+        functions = self._function_keys
+        messages: list[_Envelope] = []
         for out in response.outgoing_messages:
-            typename = f"{out.target.namespace}/{out.target.type}"
-            if typename not in functions:
+            t = out.target
+            target = (t.namespace, t.type, t.id)
+            if target[:2] not in functions:
+                typename = f"{target[0]}/{target[1]}"
                 return (
-                    f"a message to {typename}/{out.target.id}: Unknown provider for type "
-                    f"{typename} (module.yaml declares {sorted(functions)})"
+                    f"a message to {typename}/{target[2]}: Unknown provider for type "
+                    f"{typename} (module.yaml declares {sorted(self.module.functions)})"
                 )
-            if not out.target.id:
-                return f"a message to {typename} has an empty id"
-        for delayed in response.delayed_invocations:
-            typename = f"{delayed.target.namespace}/{delayed.target.type}"
-            if delayed.delay_in_ms < 0:
-                delay = delayed.delay_in_ms
-                return f"a delayed message to {typename} has a negative delay ({delay} ms)"
-            if typename not in functions:
+            if not target[2]:
+                return f"a message to {target[0]}/{target[1]} has an empty id"
+            argument = out.argument
+            messages.append(_Envelope(address, target, argument.type_url, argument.value))
+        delayed: list[tuple[int, _Envelope]] = []
+        for d in response.delayed_invocations:
+            t = d.target
+            target = (t.namespace, t.type, t.id)
+            if d.delay_in_ms < 0:
+                return (
+                    f"a delayed message to {target[0]}/{target[1]} has a negative delay "
+                    f"({d.delay_in_ms} ms)"
+                )
+            if target[:2] not in functions:
+                typename = f"{target[0]}/{target[1]}"
                 return (
                     f"a delayed message to {typename}: Unknown provider for type {typename} "
-                    f"(module.yaml declares {sorted(functions)})"
+                    f"(module.yaml declares {sorted(self.module.functions)})"
                 )
-        for egress in response.outgoing_egresses:
-            egress_id = f"{egress.egress_namespace}/{egress.egress_type}"
-            spec = self.module.egresses.get(egress_id)
-            if spec is None:
+            argument = d.argument
+            delayed.append(
+                (d.delay_in_ms, _Envelope(address, target, argument.type_url, argument.value))
+            )
+        egresses: list[EgressRecord] = []
+        now = self.clock.now
+        checks = self._egress_checks
+        for e in response.outgoing_egresses:
+            check = checks.get((e.egress_namespace, e.egress_type))
+            if check is None:
                 return (
-                    f"Unknown egress {egress_id} (module.yaml declares "
+                    f"Unknown egress {e.egress_namespace}/{e.egress_type} (module.yaml declares "
                     f"{sorted(self.module.egresses) or 'no egress'})"
                 )
-            expected = _KAFKA_RECORD if spec.kind == "kafka" else _KINESIS_RECORD
-            if not egress.argument.type_url.endswith("/" + expected):
+            egress_id, suffix = check
+            argument = e.argument
+            if not argument.type_url.endswith(suffix):
+                kind = "kafka" if suffix.endswith(_KAFKA_RECORD) else "kinesis"
                 return (
-                    f"The generic {spec.kind.capitalize()} egress {egress_id} expects only "
-                    f"messages of type {expected}, got {egress.argument.type_url!r}; build "
-                    f"the record with "
-                    f"{'kafka_egress_record' if spec.kind == 'kafka' else 'kinesis_egress_record'}"
-                    f"(...) and send it with pack_and_send_egress"
+                    f"The generic {kind.capitalize()} egress {egress_id} expects only messages "
+                    f"of type {suffix[1:]}, got {argument.type_url!r}; build the record with "
+                    f"{kind}_egress_record(...) and send it with pack_and_send_egress"
                 )
-        declared = self.module.functions[f"{address[0]}/{address[1]}"].state_names
-        for mutation in response.state_mutations:
-            if mutation.state_name not in declared:
+            try:
+                if suffix.endswith(_KAFKA_RECORD):
+                    kafka = KafkaProducerRecord.FromString(argument.value)
+                    egresses.append(
+                        EgressRecord(
+                            egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, now
+                        )
+                    )
+                else:
+                    kinesis = KinesisEgressRecord.FromString(argument.value)
+                    egresses.append(
+                        EgressRecord(
+                            egress_id,
+                            kinesis.stream,
+                            kinesis.partition_key,
+                            kinesis.value_bytes,
+                            now,
+                            kinesis.explicit_hash_key or None,
+                        )
+                    )
+            except DecodeError as error:
+                return f"the record sent to egress {egress_id} does not parse: {error}"
+        mutations: list[tuple[str, bytes | None]] = []
+        declared = st.info.states
+        for m in response.state_mutations:
+            name = m.state_name
+            if name not in declared:
                 return (
-                    f"Accessing a non-existing remote function state: {mutation.state_name} "
-                    f"(declared: {list(declared)})"
+                    f"Accessing a non-existing remote function state: {name} "
+                    f"(declared: {list(st.info.spec.state_names)})"
                 )
-        return None
+            kind = m.mutation_type
+            if kind == _MODIFY:
+                mutations.append((name, m.state_value))
+            elif kind == _DELETE:
+                mutations.append((name, None))
+            # an unknown mutation type is ignored, as on Flink
+        return _Effects(messages, delayed, egresses, mutations)
 
-    def _apply(
-        self, address: Address, st: _AddressState, response: FromFunction.InvocationResponse
-    ) -> None:
+    def _commit(self, address: Address, st: _AddressState, effects: _Effects) -> None:
+        """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
         now = self.clock.now
-        record = self.record_trace
-        source_text = _addr(address)
+        record = self.record_trace or bool(self._subscribers)
+        source_text = _addr(address) if record else ""
         if record:
             self._emit(
                 Responded(
                     now,
                     source_text,
-                    len(response.outgoing_messages),
-                    len(response.delayed_invocations),
-                    len(response.outgoing_egresses),
-                    len(response.state_mutations),
+                    len(effects.messages),
+                    len(effects.delayed),
+                    len(effects.egresses),
+                    len(effects.mutations),
                 )
             )
-        # (a) messages, (b) delayed messages, (c) egress, (d) state mutations
-        for out in response.outgoing_messages:
-            t = out.target
-            envelope = _Envelope(
-                address, (t.namespace, t.type, t.id), out.argument.type_url, out.argument.value
-            )
+        mailbox = self._mailbox
+        for envelope in effects.messages:
             if record:
                 self._emit(MessageSent(now, source_text, _addr(envelope.target), _value(envelope)))
-            self._mailbox.append(("deliver", envelope))
-        for delayed in response.delayed_invocations:
-            t = delayed.target
-            envelope = _Envelope(
-                address,
-                (t.namespace, t.type, t.id),
-                delayed.argument.type_url,
-                delayed.argument.value,
-            )
-            due = now + timedelta(milliseconds=delayed.delay_in_ms)
+            mailbox.append(("deliver", envelope))
+        for delay_ms, envelope in effects.delayed:
+            due = now + timedelta(milliseconds=delay_ms)
             heapq.heappush(self._timers, (due, next(self._seq), envelope))
             if record:
                 self._emit(
                     DelayScheduled(now, source_text, _addr(envelope.target), due, _value(envelope))
                 )
-        for egress in response.outgoing_egresses:
-            self._egress_record(f"{egress.egress_namespace}/{egress.egress_type}", egress.argument)
-        if response.state_mutations:
-            spec = self.module.functions[f"{address[0]}/{address[1]}"]
-            ttl = {s.name: s for s in spec.states if s.expire_after is not None}
-            for mutation in response.state_mutations:
-                name = mutation.state_name
-                before = st.values.get(name)
-                if mutation.mutation_type == _MODIFY:
-                    after: bytes | None = mutation.state_value
-                    st.values[name] = mutation.state_value
-                    if name in ttl:
-                        st.accessed[name] = now
-                        self._ttl_addresses.add(address)
-                elif mutation.mutation_type == _DELETE:
-                    after = None
-                    st.values.pop(name, None)
-                    st.accessed.pop(name, None)
-                else:
-                    continue  # an unknown mutation type is ignored, as on Flink
-                if record:
-                    self._emit(
-                        StateChanged(
-                            now, source_text, name, _state_value(before), _state_value(after)
-                        )
+        self._egress.extend(effects.egresses)
+        if record:
+            for r in effects.egresses:
+                self._emit(
+                    Egressed(
+                        now,
+                        r.egress,
+                        r.topic,
+                        r.key,
+                        self._egress_value(r.egress, r.value),  # type: ignore[arg-type]
                     )
-
-    def _egress_record(self, egress_id: str, argument: Any) -> None:
-        spec = self.module.egresses[egress_id]
-        if spec.kind == "kafka":
-            kafka = KafkaProducerRecord.FromString(argument.value)
-            record = EgressRecord(
-                egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, self.clock.now
-            )
-        else:
-            kinesis = KinesisEgressRecord.FromString(argument.value)
-            record = EgressRecord(
-                egress_id,
-                kinesis.stream,
-                kinesis.partition_key,
-                kinesis.value_bytes,
-                self.clock.now,
-                kinesis.explicit_hash_key or None,
-            )
-        self._egress.append(record)
-        if self.record_trace:
-            self._emit(
-                Egressed(
-                    self.clock.now,
-                    egress_id,
-                    record.topic,
-                    record.key,
-                    self._egress_value(egress_id, record.value),  # type: ignore[arg-type]
                 )
-            )
+        ttl = st.info.ttl
+        values = st.values
+        for name, value in effects.mutations:
+            before = values.get(name)
+            if value is not None:
+                values[name] = value
+                if name in ttl:
+                    st.accessed[name] = now
+                    self._ttl_addresses.add(address)
+            else:
+                values.pop(name, None)
+                st.accessed.pop(name, None)
+            if record:
+                self._emit(
+                    StateChanged(now, source_text, name, _state_value(before), _state_value(value))
+                )
 
     def _egress_value(self, egress_id: str, value: bytes) -> object:
         value_type = self.egress_types.get(egress_id)
@@ -877,11 +946,9 @@ class LocalRuntime:
         self, spec: FunctionSpec, address: Address, st: _AddressState, name: str
     ) -> bytes | None:
         value = st.values.get(name)
-        if value is None:
-            return None
-        state_spec = _state_spec(spec, name)
-        if state_spec is None or state_spec.expire_after is None:
+        if value is None or name not in st.info.ttl:
             return value
+        state_spec = _state_spec(spec, name)
         if self._expired(spec, st, name):
             self._expire(address, st, name)
             return None

@@ -82,10 +82,10 @@ class InProcessTransport:
         namespace, _, name = typename.rpartition("/")
         function = self.functions.functions.get((namespace, name))
         try:
-            if function is not None and function.is_async:
-                body = _run_coroutine(lambda: self._async(request))
-            else:
+            if function is None or not function.is_async:
                 body = self._sync(request)
+            else:
+                body = _run_coroutine(lambda: self._async(request))
         except Exception as e:
             raise TransportError(
                 f"the function raised {type(e).__name__}: {e}", retryable=False, cause=e
