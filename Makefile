@@ -7,7 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup walkthrough test lint protos bench clean
+.PHONY: setup walkthrough test lint notebooks notebooks-build protos bench clean
 
 # A virtual environment with the package (editable) and every pinned extra.
 $(STAMP): pyproject.toml
@@ -26,15 +26,30 @@ walkthrough: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy statefun
+
+# Every notebook edition (en/zh, solution/practice) against its committed outputs.
+notebooks: $(STAMP)
+	$(PY) scripts/build_notebooks.py --check
+	$(VENV)/bin/pytest --nbval notebooks/ --nbval-sanitize-with notebooks/nbval-sanitize.cfg \
+		-p no:cacheprovider
+
+# Regenerate the notebooks from notebooks/src and execute them (commit the result).
+notebooks-build: $(STAMP)
+	$(PY) scripts/build_notebooks.py
 
 test: lint
 	$(VENV)/bin/pytest
+	$(MAKE) notebooks
 
 protos: $(STAMP)
 	PYTHON=$(PY) scripts/gen_protos.sh
 
 bench: $(STAMP)
 	$(PY) benchmarks/handler.py
+	$(PY) benchmarks/runtime.py
+	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/real_engine.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

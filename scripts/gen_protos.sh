@@ -13,6 +13,9 @@ PY="${PYTHON:-.venv/bin/python}"
 if [ -f greeter/messages.proto ]; then
     "$PY" -m grpc_tools.protoc -I greeter --python_out=greeter --pyi_out=greeter greeter/messages.proto
 fi
+# The notebooks' extra message (the "go further" reset timer).
+"$PY" -m grpc_tools.protoc -I statefun/exercises/protos --python_out=statefun/exercises \
+    --pyi_out=statefun/exercises statefun/exercises/protos/lab_notebooks.proto
 # Messages of the SDK's own tests.
 "$PY" -m grpc_tools.protoc -I tests/protos --python_out=tests/protos --pyi_out=tests/protos \
     tests/protos/sdk_test.proto

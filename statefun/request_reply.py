@@ -117,7 +117,15 @@ def _require_typename(typename: object, operation: str) -> tuple[str, str]:
             f"{operation}(): the type name must be a 'namespace/name' string, not "
             f"{type(typename).__name__}"
         )
-    return _split_typename(typename)
+    if "egress" not in operation:
+        return _split_typename(typename)
+    try:
+        return _split_typename(typename)
+    except ValueError as e:
+        raise ValueError(
+            f"{operation}(): the egress id must be 'namespace/name', an egress id declared in "
+            f"module.yaml such as 'example/greets' (not a Kafka topic), got {typename!r}"
+        ) from e
 
 
 class BatchContext:

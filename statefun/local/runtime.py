@@ -409,6 +409,14 @@ class LocalRuntime:
         return tuple(out)
 
     @property
+    def timers(self) -> tuple[tuple[datetime, str, str, object], ...]:
+        """Delayed messages waiting to fire: ``(due, sender, target, message)``, in firing order."""
+        return tuple(
+            (due, _addr(env.source) if env.source else "?", _addr(env.target), _value(env))
+            for due, _, env in sorted(self._timers, key=lambda t: (t[0], t[1]))
+        )
+
+    @property
     def failure(self) -> RuntimeFailure | None:
         """The pending failure, if a request failed and was not resumed yet."""
         for address in self._failed:
@@ -866,10 +874,10 @@ class LocalRuntime:
                     f"Accessing a non-existing remote function state: {name} "
                     f"(declared: {list(st.info.spec.state_names)})"
                 )
-            kind = m.mutation_type
-            if kind == _MODIFY:
+            mutation_type = m.mutation_type
+            if mutation_type == _MODIFY:
                 mutations.append((name, m.state_value))
-            elif kind == _DELETE:
+            elif mutation_type == _DELETE:
                 mutations.append((name, None))
             # an unknown mutation type is ignored, as on Flink
         return _Effects(messages, delayed, egresses, mutations)

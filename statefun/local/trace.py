@@ -200,6 +200,9 @@ class Resumed(Event):
         return f"{self.address} resending the same batch of {self.batch}"
 
 
+FlowRow = tuple[str, int, int, str, str]  # (kind, from lane, to lane, label, color)
+
+
 @dataclass
 class Trace(Sequence[Event]):
     """Every event of a runtime, in order. Print it, or render ``to_svg()`` in a notebook."""
@@ -237,26 +240,35 @@ class Trace(Sequence[Event]):
     def _repr_html_(self) -> str:
         return self.to_svg()
 
-    def to_svg(self, last: int | None = 40) -> str:
-        """A message-flow picture: lanes for ingresses, addresses and egresses; one row a step."""
-        events = [
-            e
-            for e in self.events
-            if isinstance(
-                e,
-                Ingressed
-                | RequestSent
-                | MessageSent
-                | DelayFired
-                | Egressed
-                | StateChanged
-                | StateExpired
-                | Failed
-                | Backpressured,
-            )
-        ]
+    def flow(self, last: int | None = 40) -> tuple[list[str], list[FlowRow]]:
+        """The message flow of the last ``last`` drawn events: lanes and one row per step.
+
+        A row is ``(kind, from lane, to lane, label, color)`` with kind ``arrow``, ``box`` or
+        ``note``; :meth:`to_svg` draws it.
+        """
+        drawn = (
+            Ingressed
+            | RequestSent
+            | MessageSent
+            | DelayFired
+            | Egressed
+            | StateChanged
+            | StateExpired
+            | Failed
+            | Backpressured
+        )
+        # Which address produced each egress record: the latest Responded before it (a
+        # response's egress events follow its Responded), found over the whole trace.
+        producer: dict[int, str] = {}
+        responder = "?"
+        for index, e in enumerate(self.events):
+            if isinstance(e, Responded):
+                responder = e.address
+            elif isinstance(e, Egressed):
+                producer[index] = responder
+        shown = [(i, e) for i, e in enumerate(self.events) if isinstance(e, drawn)]
         if last is not None:
-            events = events[-last:]
+            shown = shown[-last:]
         lanes: list[str] = []
 
         def lane(name: str) -> int:
@@ -264,8 +276,8 @@ class Trace(Sequence[Event]):
                 lanes.append(name)
             return lanes.index(name)
 
-        rows: list[tuple[str, int, int, str, str]] = []  # (kind, from, to, label, color)
-        for e in events:
+        rows: list[FlowRow] = []
+        for index, e in shown:
             if isinstance(e, Ingressed):
                 for target in e.targets:
                     rows.append(
@@ -287,7 +299,7 @@ class Trace(Sequence[Event]):
                 rows.append(
                     (
                         "arrow",
-                        lane(_source_of(events, e)),
+                        lane(producer[index]),
                         lane(e.egress),
                         format_value(e.value),
                         "#ff7f0e",
@@ -306,8 +318,13 @@ class Trace(Sequence[Event]):
             elif isinstance(e, Backpressured):
                 i = lane(e.address)
                 rows.append(("note", i, i, f"backpressure ({e.backlog} waiting)", "#d62728"))
+        return lanes, rows
+
+    def to_svg(self, last: int | None = 40) -> str:
+        """A message-flow picture: lanes for ingresses, addresses and egresses; one row a step."""
+        lanes, rows = self.flow(last)
         width, top, step = 190, 44, 26
-        svg_w = max(1, len(lanes)) * width
+        svg_w = max(1, len(lanes)) * width + 120  # room for notes right of the last lane
         svg_h = top + step * (len(rows) + 1)
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{svg_w}" height="{svg_h}" '
@@ -350,12 +367,3 @@ class Trace(Sequence[Event]):
                 out.append(f'<text x="{xa + 6}" y="{y + 1}" fill="{color}">{text}</text>')
         out.append("</svg>")
         return "\n".join(out)
-
-
-def _source_of(events: Sequence[Event], egress: Egressed) -> str:
-    """The address whose response produced ``egress``: the latest request before it."""
-    index = list(events).index(egress)
-    for e in reversed(events[:index]):
-        if isinstance(e, RequestSent):
-            return e.address
-    return "?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 from google.protobuf.message import DecodeError, Message
 
 from statefun.local.runtime import LocalRuntime

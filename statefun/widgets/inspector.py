@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, StateChanged, StateExpired

@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 
 from statefun.errors import ModuleYamlError
 from statefun.local.check import FunctionRegistry, check_module

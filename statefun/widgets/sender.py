@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 from google.protobuf.message import Message
 
 from statefun.errors import RuntimeFailure

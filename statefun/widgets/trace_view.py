@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event

@@ -175,3 +175,24 @@ def test_from_module_rejects_bad_arguments() -> None:
         LocalRuntime.from_module(
             ROOT / "module.yaml", greeter.functions, egress_types={"x/y": GreetResponse}
         )
+
+
+def test_the_flow_picture_draws_each_egress_from_the_address_that_sent_it(
+    rt: LocalRuntime,
+) -> None:
+    rt.ingest_many("names", [(n, GreetRequest(name=n)) for n in ["Kramer", "Newman", "Kramer"]])
+    lanes, rows = rt.trace.flow(last=None)
+    arrows = [(lanes[a], lanes[b], label) for kind, a, b, label, _ in rows if kind == "arrow"]
+    egress = [
+        (source, label.split("greeting=")[1])
+        for source, to, label in arrows
+        if to == "example/greets"
+    ]
+    assert egress == [
+        ("example/greeter/Kramer", "'Welcome Kramer')"),
+        ("example/greeter/Newman", "'Welcome Newman')"),
+        ("example/greeter/Kramer", "'Nice to see you again Kramer')"),
+    ]
+    # windows cut off the request: still drawn from the right lane
+    lanes, rows = rt.trace.flow(last=2)
+    assert [lanes[a] for kind, a, b, _, _ in rows if kind == "arrow"] == ["example/greeter/Kramer"]

@@ -266,3 +266,11 @@ def test_argument_matching_no_hint_names_expected_and_actual() -> None:
     text = str(info.value)
     assert "expects statefun_lab.test.LoginEvent" in text
     assert "got a message of type statefun_lab.test.Hello" in text
+
+
+def test_an_egress_id_that_is_not_namespace_name_says_it_is_an_egress_id() -> None:
+    def fn(context, message):  # type: ignore[no-untyped-def]
+        context.pack_and_send_egress("greetings", Hello())
+
+    with pytest.raises(ValueError, match=r"egress id must be 'namespace/name'.*not a Kafka topic"):
+        run(fn)
