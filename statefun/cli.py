@@ -676,6 +676,8 @@ def _run(args: argparse.Namespace) -> int:
             functions,
             endpoints=dict(args.endpoint or []) or None,
             egress_types=egress_types,
+            # Subscribers see every event either way; the trace keeps them, for --trace only.
+            record_trace=bool(args.trace),
         )
     except ValueError as e:
         raise _UsageError(str(e)) from None
@@ -766,7 +768,6 @@ def _feed(
     """Ingest every record on the virtual clock, then let the clock reach the end of the run."""
     rate = DEFAULT_RATE if args.rate is None else float(args.rate)
     start = rt.now
-    keep_trace = bool(args.trace)
     for index, record in enumerate(records):
         if rate:
             rt.advance_to(start + timedelta(seconds=index / rate))
@@ -775,16 +776,12 @@ def _feed(
         except (ValueError, TypeError) as e:
             raise _UsageError(f"{record.where}: {e}") from None
         bar.update(1)
-        if not keep_trace:
-            rt.trace.events.clear()  # the events were counted and printed; keep memory flat
     if rate:
         rt.advance_to(start + timedelta(seconds=stats.records_in / rate))
     else:
         rt.run()
     if args.wait:
         rt.advance(timedelta(seconds=float(args.wait)))
-    if not keep_trace:
-        rt.trace.events.clear()
 
 
 def _egress_types(specs: Sequence[str], module: ModuleSpec) -> dict[str, type[Message]]:
