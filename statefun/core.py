@@ -252,6 +252,10 @@ class StatefulFunction:
             for cls in expected_messages:
                 self._by_name.setdefault(cls.DESCRIPTOR.full_name, cls)
 
+    def message_classes(self) -> dict[str, type[Message]] | None:
+        """The hinted classes by the type URLs seen so far (a cache), or None for no hint."""
+        return None if self._by_name is None else self._by_url
+
     def unpack_any(self, any: Any) -> Message | None:
         """The argument as one of the hinted types; ``None`` if the function takes the raw Any.
 

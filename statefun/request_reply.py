@@ -311,9 +311,14 @@ class BatchContext:
 
     def pack_and_send_egress(self, typename: str, message: Message) -> None:
         """Wrap ``message`` in an ``Any`` and send it to the egress ``typename``."""
-        namespace, type = _require_typename(typename, "pack_and_send_egress")
+        parts = _TYPENAME_CACHE.get(typename) if type(typename) is str else None
+        url = _TYPE_URLS.get(type(message))
+        if parts is not None and url is not None:  # the common case, checked before
+            self.egresses.append((parts[0], parts[1], url, message.SerializeToString()))
+            return
+        namespace, name = _require_typename(typename, "pack_and_send_egress")
         self.egresses.append(
-            (namespace, type, *_pack(message, "pack_and_send_egress", "send_egress"))
+            (namespace, name, *_pack(message, "pack_and_send_egress", "send_egress"))
         )
 
     def __repr__(self) -> str:
@@ -462,16 +467,22 @@ class RequestReplyHandler:
             )
         func = fun.func
         unpack = fun.unpack_any
+        by_url = fun.message_classes()
         invocations = ic.batch.invocations
-        count = len(invocations)
         for index, invocation in enumerate(invocations):
-            context.prepare(invocation)
+            # context.prepare(invocation), inlined: this loop is the SDK's hot path
+            context._invocation = invocation
+            context._caller = _UNSET
             argument = invocation.argument
             try:
-                unpacked = unpack(argument)
-                result = func(context, argument if unpacked is None else unpacked)
+                if by_url is None:
+                    result = func(context, argument)
+                else:
+                    cls = by_url.get(argument.type_url)
+                    message = cls.FromString(argument.value) if cls else unpack(argument)
+                    result = func(context, message)
             except Exception as e:
-                _note(e, context, index, count)
+                _note(e, context, index, len(invocations))
                 raise
             if result is not None and inspect.isawaitable(result):
                 _discard(result)
