@@ -367,9 +367,27 @@ class LocalRuntime:
     def run(self) -> int:
         """Process everything that is due (to quiescence). Returns the number of steps."""
         steps = 0
-        while self.step():
+        mailbox = self._mailbox
+        addresses = self._addresses
+        while True:
+            if self._failed or self._blocked or not mailbox:
+                if not self.step():
+                    return steps
+            else:  # the common case, inlined from step()
+                kind, payload = mailbox.popleft()
+                if kind == "deliver":
+                    st = addresses.get(payload.target)
+                    if (
+                        st is not None
+                        and st.inflight is not None
+                        and (st.info.limit <= 0 or len(st.backlog) + 1 < st.info.limit)
+                    ):
+                        st.backlog.append(payload)  # in flight: it waits for the next batch
+                    else:
+                        self._deliver(payload)
+                else:
+                    self._complete(payload)
             steps += 1
-        return steps
 
     def step(self) -> bool:
         """Process one queued event; False when nothing is left. Failures raise RuntimeFailure."""
@@ -473,16 +491,9 @@ class LocalRuntime:
         for r in self._egress:
             if egress is not None and egress not in (r.egress, r.topic):
                 continue
-            value_type = value_type or self.egress_types.get(r.egress)
-            if value_type is not None and isinstance(r.value, bytes):
-                r = EgressRecord(
-                    r.egress,
-                    r.topic,
-                    r.key,
-                    value_type.FromString(r.value),
-                    r.time,
-                    r.explicit_hash_key,
-                )
+            decode_as = value_type or self.egress_types.get(r.egress)
+            if decode_as is not None and isinstance(r.value, bytes):
+                r = r._replace(value=decode_as.FromString(r.value))
             out.append(r)
         return out
 
@@ -550,7 +561,9 @@ class LocalRuntime:
             raise TypeError(
                 f"the record key must be a str (the UTF-8 Kafka key), got {type(key).__name__}"
             )
-        if isinstance(value, Message):
+        if type(value) is bytes:
+            payload = value
+        elif isinstance(value, Message):
             expected = route.type_url.rsplit("/", 1)[-1]
             actual = value.DESCRIPTOR.full_name
             if actual != expected:
@@ -559,7 +572,7 @@ class LocalRuntime:
                     f"the value is a {actual}; send a {expected}, or raw bytes"
                 )
             payload = value.SerializeToString()
-        elif isinstance(value, bytes | bytearray):
+        elif isinstance(value, bytes | bytearray | memoryview):
             payload = bytes(value)
         else:
             raise TypeError(
@@ -613,15 +626,19 @@ class LocalRuntime:
         request = to_function.invocation
         target = request.target
         target.namespace, target.type, target.id = address
+        observed = self.record_trace or bool(self._subscribers)
         shown_states = []
         add_state = request.state.add
+        values = st.values
+        ttl = st.info.ttl
         for name in st.info.state_names:
             persisted = add_state()
             persisted.state_name = name
-            value = self._read_state(spec, address, st, name)
+            value = self._read_state(spec, address, st, name) if name in ttl else values.get(name)
             if value is not None:
                 persisted.state_value = value
-            shown_states.append((name, value is not None))
+            if observed:
+                shown_states.append((name, value is not None))
         add = request.invocations.add
         for envelope in batch:
             invocation = add()
@@ -634,7 +651,7 @@ class LocalRuntime:
         inflight = _Inflight(batch, to_function.SerializeToString())
         st.inflight = inflight
         transport = self._transports[typename]
-        if self.record_trace or self._subscribers:
+        if observed:
             self._emit(
                 RequestSent(
                     self.clock.now,
@@ -790,9 +807,10 @@ class LocalRuntime:
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
         """
+        present = {field.number for field, _ in response.ListFields()}
         functions = self._function_keys
         messages: list[_Envelope] = []
-        for out in response.outgoing_messages:
+        for out in response.outgoing_messages if 2 in present else ():
             t = out.target
             target = (t.namespace, t.type, t.id)
             if target[:2] not in functions:
@@ -806,7 +824,7 @@ class LocalRuntime:
             argument = out.argument
             messages.append(_Envelope(address, target, argument.type_url, argument.value))
         delayed: list[tuple[int, _Envelope]] = []
-        for d in response.delayed_invocations:
+        for d in response.delayed_invocations if 3 in present else ():
             t = d.target
             target = (t.namespace, t.type, t.id)
             if d.delay_in_ms < 0:
@@ -827,7 +845,7 @@ class LocalRuntime:
         egresses: list[EgressRecord] = []
         now = self.clock.now
         checks = self._egress_checks
-        for e in response.outgoing_egresses:
+        for e in response.outgoing_egresses if 4 in present else ():
             check = checks.get((e.egress_namespace, e.egress_type))
             if check is None:
                 return (
@@ -867,7 +885,7 @@ class LocalRuntime:
                 return f"the record sent to egress {egress_id} does not parse: {error}"
         mutations: list[tuple[str, bytes | None]] = []
         declared = st.info.states
-        for m in response.state_mutations:
+        for m in response.state_mutations if 1 in present else ():
             name = m.state_name
             if name not in declared:
                 return (

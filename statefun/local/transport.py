@@ -15,10 +15,9 @@ import socket
 import sys
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any as _TypingAny
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from statefun.core import StatefulFunctions
 from statefun.request_reply import AsyncRequestReplyHandler, RequestReplyHandler
@@ -45,8 +44,7 @@ class TransportError(Exception):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """What one attempt got back: an HTTP status, the response content type and body."""
 
     status: int
