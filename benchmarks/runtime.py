@@ -221,27 +221,23 @@ def split(records: Records, repeat: int) -> tuple[float, float, float]:
     return inside, rest, alone
 
 
-def memory_per_address(addresses: int) -> tuple[float, float | None]:
+def memory_per_address(addresses: int) -> tuple[float, float]:
     """Bytes retained per idle address (with its egress record, and without when possible)."""
     rt = runtime(record_trace=False)
-    egress_list = getattr(rt, "_egress", None)  # private: no public way to drop egress records
     warm = [(f"warm-{i}", GreetRequest(name=f"warm-{i}")) for i in range(1000)]
     fresh = [(f"idle-{i:06d}", GreetRequest(name=f"idle-{i:06d}")) for i in range(addresses)]
     tracemalloc.start()
     try:
         feed_one_by_one(rt, warm)  # first-call allocations and caches, not per address
-        if isinstance(egress_list, list):
-            egress_list.clear()
+        rt.clear_egress()
         gc.collect()
         before = tracemalloc.get_traced_memory()[0]
         feed_one_by_one(rt, fresh)
         gc.collect()
         with_egress = (tracemalloc.get_traced_memory()[0] - before) / addresses
-        state_only = None
-        if isinstance(egress_list, list):
-            egress_list.clear()
-            gc.collect()
-            state_only = (tracemalloc.get_traced_memory()[0] - before) / addresses
+        rt.clear_egress()
+        gc.collect()
+        state_only = (tracemalloc.get_traced_memory()[0] - before) / addresses
     finally:
         tracemalloc.stop()
     assert len(rt.addresses("example/greeter")) == addresses + len(warm)
@@ -311,8 +307,7 @@ def main() -> None:
     print()
     print(f"memory per idle address (1 state, trace off, {args.memory_addresses:,} addresses):")
     print(f"  with its egress record: {with_egress:,.0f} bytes")
-    if state_only is not None:
-        print(f"  address and state only: {state_only:,.0f} bytes")
+    print(f"  address and state only: {state_only:,.0f} bytes")
     print()
     if below:
         print(

@@ -20,16 +20,13 @@ from pathlib import Path
 from google.protobuf.message import Message
 
 from statefun.core import StatefulFunctions
+from statefun.errors import FunctionFileError
 
 __all__ = ["FunctionFileError", "LoadedFile", "load_function_file", "split_spec"]
 
 _SPEC = re.compile(r"^(?P<path>.+\.py):(?P<variable>[A-Za-z_][A-Za-z0-9_]*)$")
 # Protocol and well-known types are never the value of a user's egress record.
 _NOT_USER_TYPES = ("google.protobuf.", "org.apache.flink.statefun.")
-
-
-class FunctionFileError(Exception):
-    """The Python file of functions cannot be used. The message names the file and the fix."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from google.protobuf.message import DecodeError
 
 __all__ = [
     "AsyncFunctionError",
+    "FunctionFileError",
     "FunctionSignatureError",
     "InvalidRequestError",
     "MessageTypeMismatchError",
@@ -153,6 +154,10 @@ class ModuleCheckError(ValueError, StatefunError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("module.yaml does not match the functions:\n- " + "\n- ".join(problems))
+
+
+class FunctionFileError(ValueError, StatefunError):
+    """A Python file of functions cannot be used (``statefun-lab run/check``): names the fix."""
 
 
 class RuntimeFailure(RuntimeError, StatefunError):

@@ -109,7 +109,7 @@ class KafkaBridge:
         self._producer = KafkaProducer(**producer_config)
         if transactional:
             self._producer.init_transactions()
-        self._egress_cursor = len(runtime.egress_records())
+        self._egress_cursor = runtime.egress_total
         self._uncommitted: dict[Any, int] = {}
         self.consumed = 0
         self.produced = 0
@@ -176,15 +176,14 @@ class KafkaBridge:
         return count
 
     def _produce_new_egress(self) -> None:
-        records = self.runtime.egress_records()
-        for record in records[self._egress_cursor :]:
+        for record in self.runtime.egress_records(since=self._egress_cursor):
             if record.egress not in self._kafka_egresses:
                 continue  # Kinesis egress records stay in the runtime only
             topic = self.topic_map.get(record.topic, record.topic)
             key = record.key.encode("utf-8") if record.key else None
             self._producer.send(topic, key=key, value=record.value)
             self.produced += 1
-        self._egress_cursor = len(records)
+        self._egress_cursor = self.runtime.egress_total
 
     # -- loops -----------------------------------------------------------------------------
 

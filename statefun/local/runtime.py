@@ -191,6 +191,7 @@ class LocalRuntime:
         self._blocked = 0
         self._failed: list[Address] = []
         self._egress: list[EgressRecord] = []
+        self._egress_cleared = 0
         self._ttl_addresses: set[Address] = set()
         self._info = {
             typename: _FunctionInfo(
@@ -497,9 +498,23 @@ class LocalRuntime:
             out.append(r)
         return out
 
-    def egress_records(self) -> Sequence[EgressRecord]:
-        """Every egress record so far, values as raw bytes (a read-only, growing view)."""
-        return self._egress
+    def clear_egress(self) -> int:
+        """Forget the egress records captured so far (e.g. between runs); returns how many."""
+        count = len(self._egress)
+        self._egress_cleared += count
+        self._egress.clear()
+        return count
+
+    @property
+    def egress_total(self) -> int:
+        """How many egress records were ever captured (cleared ones included)."""
+        return self._egress_cleared + len(self._egress)
+
+    def egress_records(self, since: int = 0) -> Sequence[EgressRecord]:
+        """Egress records, values as raw bytes; ``since`` counts from the first ever captured
+        (see :attr:`egress_total`), so a reader keeps its place across :meth:`clear_egress`."""
+        start = max(0, since - self._egress_cleared)
+        return self._egress[start:] if start else self._egress
 
     @property
     def trace(self) -> Trace:

@@ -196,3 +196,36 @@ def test_the_flow_picture_draws_each_egress_from_the_address_that_sent_it(
     # windows cut off the request: still drawn from the right lane
     lanes, rows = rt.trace.flow(last=2)
     assert [lanes[a] for kind, a, b, _, _ in rows if kind == "arrow"] == ["example/greeter/Kramer"]
+
+
+def test_clear_egress_keeps_readers_in_place(rt: LocalRuntime) -> None:
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    cursor = rt.egress_total
+    assert rt.clear_egress() == 1
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert rt.egress_total == 2
+    (record,) = rt.egress_records(since=cursor)
+    assert GreetResponse.FromString(record.value).greeting == "Nice to see you again Jerry"  # type: ignore[arg-type]
+    assert len(rt.egress("example/greets")) == 1
+
+
+def test_async_functions_run_in_process_even_inside_a_running_event_loop() -> None:
+    import asyncio
+
+    from statefun import StatefulFunctions
+
+    functions = StatefulFunctions()
+
+    @functions.bind("example/greeter")
+    async def greet(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)
+        greeter.greet(context, request)
+
+    rt = LocalRuntime.from_module(ROOT / "module.yaml", functions)
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))  # no loop running
+
+    async def notebook_cell() -> None:  # a Jupyter cell runs inside the kernel's loop
+        rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+
+    asyncio.run(notebook_cell())
+    assert rt.state("example/greeter", "Jerry") == {"seen_count": SeenCount(seen=2)}
