@@ -55,79 +55,74 @@ def test_same_ingress_sequence_same_egress_and_state_as_the_real_runtime(
         assert after[name][-1] == greeter.compute_greeting(name, seen.seen + 1).greeting
 
 
-def test_the_kafka_bridge_plays_the_flink_job_against_a_real_broker(e2e_stack: E2EHandle) -> None:
+def fresh_topics(handle: E2EHandle, names: list[str]) -> tuple[str, str, str]:
+    """Two new topics (names, greetings) with ``names`` produced to the first; and a group id.
+
+    The bridge tests use their own topics so the real StateFun job, which reads ``names``
+    and writes ``greetings``, never sees their records.
+    """
+    from kafka import KafkaProducer
+
     token = uuid.uuid4().hex[:6]
     names_topic, greetings_topic = f"lab-names-{token}", f"lab-greetings-{token}"
-    admin = KafkaAdminClient(bootstrap_servers=e2e_stack.bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=handle.bootstrap)
     try:
         admin.create_topics([NewTopic(t, 1, 1) for t in (names_topic, greetings_topic)])
     finally:
         admin.close()
-    jerry, newman = "Jerry", "Newman"  # fresh topics: no other test writes here
-    names = [jerry, newman, jerry, jerry, newman, jerry]
-
-    from kafka import KafkaProducer
-
-    producer = KafkaProducer(bootstrap_servers=e2e_stack.bootstrap, acks="all")
+    producer = KafkaProducer(bootstrap_servers=handle.bootstrap, acks="all")
     for name in names:
         producer.send(
             names_topic, key=name.encode(), value=GreetRequest(name=name).SerializeToString()
         )
     producer.flush(timeout=30)
     producer.close()
+    return names_topic, greetings_topic, f"lab-{token}"
+
+
+def committed_greetings(handle: E2EHandle, topic: str) -> list[tuple[str, str]]:
+    """(key, greeting) of every committed record of ``topic``, read until 5 s of silence (the
+    bridge has committed its last transaction when its run returns), so duplicates show."""
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=handle.bootstrap,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5_000,
+        group_id=None,
+    )
+    got = [(m.key.decode(), GreetResponse.FromString(m.value).greeting) for m in consumer]
+    consumer.close()
+    return got
+
+
+def test_the_kafka_bridge_plays_the_flink_job_against_a_real_broker(e2e_stack: E2EHandle) -> None:
+    names = ["Jerry", "Newman", "Jerry", "Jerry", "Newman", "Jerry"]  # fresh topics: fresh names
+    names_topic, greetings_topic, group = fresh_topics(e2e_stack, names)
 
     rt = LocalRuntime.from_module(REPO / "module.yaml", greeter.functions)
     with KafkaBridge(
         rt,
         e2e_stack.bootstrap,
         topic_map={"names": names_topic, "greetings": greetings_topic},
-        group_id=f"lab-{token}",
+        group_id=group,
     ) as bridge:
         assert bridge.transactional  # module.yaml's egress is exactly-once
         consumed = bridge.run(max_records=len(names), idle_timeout=60)
     assert consumed == len(names)
     assert bridge.produced == len(names)
 
-    consumer = KafkaConsumer(
-        greetings_topic,
-        bootstrap_servers=e2e_stack.bootstrap,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=10_000,
-        group_id=None,
-    )
-    got: list[tuple[str, str]] = []
-    for message in consumer:
-        response = GreetResponse.FromString(message.value)
-        got.append((message.key.decode(), response.greeting))
-        if len(got) == len(names):
-            break
-    consumer.close()
+    got = committed_greetings(e2e_stack, greetings_topic)
     assert per_key(got) == per_key(expected_greetings(names))
-    assert rt.state("example/greeter", jerry) == {"seen_count": SeenCount(seen=4)}
+    assert rt.state("example/greeter", "Jerry") == {"seen_count": SeenCount(seen=4)}
 
 
 def test_the_bridge_loses_nothing_when_a_function_fails(e2e_stack: E2EHandle) -> None:
-    from kafka import KafkaProducer
-
     from statefun import StatefulFunctions
     from statefun.errors import RuntimeFailure
 
-    token = uuid.uuid4().hex[:6]
-    names_topic, greetings_topic = f"lab-names-{token}", f"lab-greetings-{token}"
-    admin = KafkaAdminClient(bootstrap_servers=e2e_stack.bootstrap)
-    try:
-        admin.create_topics([NewTopic(t, 1, 1) for t in (names_topic, greetings_topic)])
-    finally:
-        admin.close()
     names = ["Jerry", "Elaine", "Jerry", "Elaine", "Jerry"]
-    producer = KafkaProducer(bootstrap_servers=e2e_stack.bootstrap, acks="all")
-    for name in names:
-        producer.send(
-            names_topic, key=name.encode(), value=GreetRequest(name=name).SerializeToString()
-        )
-    producer.flush(timeout=30)
-    producer.close()
+    names_topic, greetings_topic, group = fresh_topics(e2e_stack, names)
 
     broken = {"Elaine": True}
     functions = StatefulFunctions()
@@ -143,7 +138,7 @@ def test_the_bridge_loses_nothing_when_a_function_fails(e2e_stack: E2EHandle) ->
         rt,
         e2e_stack.bootstrap,
         topic_map={"names": names_topic, "greetings": greetings_topic},
-        group_id=f"lab-{token}",
+        group_id=group,
     )
     try:
         with pytest.raises(RuntimeFailure, match="cannot greet Elaine yet"):
@@ -153,15 +148,6 @@ def test_the_bridge_loses_nothing_when_a_function_fails(e2e_stack: E2EHandle) ->
     finally:
         bridge.close()
 
-    consumer = KafkaConsumer(
-        greetings_topic,
-        bootstrap_servers=e2e_stack.bootstrap,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=5_000,
-        group_id=None,
-    )
-    got = [(m.key.decode(), GreetResponse.FromString(m.value).greeting) for m in consumer]
-    consumer.close()
     # exactly once: the aborted transaction's greetings are not visible, none is missing
+    got = committed_greetings(e2e_stack, greetings_topic)
     assert per_key(got) == per_key(expected_greetings(names))

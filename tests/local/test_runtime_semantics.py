@@ -546,3 +546,54 @@ def test_step_by_step_mode() -> None:
     assert rt.run() == 4  # deliver, deliver, complete (sends the batch of 2), complete
     assert batches(rt) == [("A", 1), ("A", 2)]
     assert not rt.step()
+
+
+def test_a_routable_kinesis_ingress_routes_by_partition_key() -> None:
+    import yaml
+
+    from statefun.local import parse_module
+
+    document = {
+        "version": "1.0",
+        "module": {
+            "meta": {"type": "remote"},
+            "spec": {
+                "functions": [function("example/greeter", ["seen_count"])],
+                "ingresses": [
+                    {
+                        "ingress": {
+                            "meta": {
+                                "type": "statefun.kinesis.io/routable-protobuf-ingress",
+                                "id": "example/kinesis-names",
+                            },
+                            "spec": {
+                                "awsRegion": {"type": "specific", "id": "us-west-2"},
+                                "streams": [
+                                    {
+                                        "stream": "names-stream",
+                                        "typeUrl": "com.googleapis/example.GreetRequest",
+                                        "targets": ["example/greeter"],
+                                    }
+                                ],
+                            },
+                        }
+                    }
+                ],
+            },
+        },
+    }
+    fns = StatefulFunctions()
+    log: list[TypingAny] = []
+
+    @fns.bind("example/greeter")
+    def count(context, request: GreetRequest):  # type: ignore[no-untyped-def]
+        seen = context.state("seen_count").unpack(SeenCount) or SeenCount()
+        log.append((context.address.identity, context.caller, seen.seen))
+        seen.seen += 1
+        context.state("seen_count").pack(seen)
+
+    module = parse_module(yaml.safe_dump(document), path="kinesis.yaml")
+    rt = LocalRuntime.from_module(module, fns)
+    rt.ingest("names-stream", key="Jerry", value=GreetRequest(name="Jerry"))
+    rt.ingest("example/kinesis-names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert log == [("Jerry", None, 0), ("Jerry", None, 1)]
