@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _UNSET = object()
+_MILLISECOND = timedelta(milliseconds=1)  # exact: upstream's float maths sent 1001 ms as 1000
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
 
@@ -298,9 +299,7 @@ class BatchContext:
             )
         namespace, name = _require_typename(typename, operation)
         id = _require_id(id, operation)
-        self.delayed_messages.append(
-            (int(delay.total_seconds() * 1000.0), namespace, name, id, url, value)
-        )
+        self.delayed_messages.append((delay // _MILLISECOND, namespace, name, id, url, value))
 
     def send_egress(self, typename: str, message: Any) -> None:
         """Send an ``Any`` to the egress ``typename`` (an egress id of module.yaml)."""

@@ -166,6 +166,15 @@ def test_send_after_and_pack_and_send_after() -> None:
     assert effects.delayed[1].argument == _any(Counter(value=1))
 
 
+def test_delays_are_exact_whole_milliseconds() -> None:
+    # upstream computed int(total_seconds() * 1000.0): 1001 ms became 1000 ms
+    def fn(context, message):  # type: ignore[no-untyped-def]
+        for ms in (1001, 4097, 10**9 + 1):
+            context.send_after(timedelta(milliseconds=ms), "a/b", "1", _any(Hello()))
+
+    assert [d.delay_ms for d in decode_response(run(fn)).delayed] == [1001, 4097, 10**9 + 1]
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
