@@ -337,7 +337,8 @@ class LocalRuntime:
 
     def advance_to(self, when: datetime, *, run: bool | None = None) -> None:
         """Move the virtual clock to ``when`` (see :meth:`advance`)."""
-        self.run() if self._should_run(run) else None
+        if self._should_run(run):
+            self.run()
         while self._timers and self._timers[0][0] <= when:
             due = self._timers[0][0]
             self._expire_until(due)
@@ -460,22 +461,12 @@ class LocalRuntime:
         return StateView(_addr(address), raw)
 
     def addresses(self, typename: str | None = None) -> list[str]:
-        """Every address that holds state or has messages waiting, sorted."""
-        out = []
-        for address, st in self._addresses.items():
-            if typename is not None and f"{address[0]}/{address[1]}" != typename:
-                continue
-            if st.values or st.inflight or st.backlog:
-                out.append(address[2])
-        return (
-            sorted(out)
-            if typename is not None
-            else sorted(
-                _addr(a)
-                for a, st in self._addresses.items()
-                if st.values or st.inflight or st.backlog
-            )
-        )
+        """Addresses that hold state or have messages waiting, sorted: the ids of one function
+        type, or every ``namespace/type/id`` when ``typename`` is None."""
+        live = [a for a, st in self._addresses.items() if st.values or st.inflight or st.backlog]
+        if typename is None:
+            return sorted(_addr(a) for a in live)
+        return sorted(a[2] for a in live if f"{a[0]}/{a[1]}" == typename)
 
     def egress(
         self, egress: str | None = None, value_type: type[Message] | None = None
