@@ -74,12 +74,10 @@ def _addr(a: Address) -> str:
     return f"{a[0]}/{a[1]}/{a[2]}"
 
 
-@dataclass(slots=True)
-class _Envelope:
-    source: Address | None
-    target: Address
-    type_url: str
-    value: bytes
+# A message on its way: (source or None for an ingress, target, type_url, value). A plain
+# tuple, not a class: the cyclic GC stops tracking tuples of strings and bytes, which keeps
+# a burst of 100,000 queued records from slowing every collection down.
+_Envelope = tuple[Address | None, Address, str, bytes]
 
 
 @dataclass(slots=True)
@@ -127,10 +125,14 @@ class EgressRecord(NamedTuple):
         return f"EgressRecord(topic={self.topic!r}, key={self.key!r}, value={value})"
 
 
+# An egress record as stored: the fields of EgressRecord in a plain tuple (untracked by the GC).
+_RawEgress = tuple[str, str, str | None, bytes, datetime, str | None]
+
+
 class _Effects(NamedTuple):
     messages: list[_Envelope]
     delayed: list[tuple[int, _Envelope]]
-    egresses: list[EgressRecord]
+    egresses: list[_RawEgress]
     mutations: list[tuple[str, bytes | None]]  # None: DELETE
 
 
@@ -190,7 +192,7 @@ class LocalRuntime:
         self._seq = itertools.count()
         self._blocked = 0
         self._failed: list[Address] = []
-        self._egress: list[EgressRecord] = []
+        self._egress: list[_RawEgress] = []  # materialised as EgressRecord when read
         self._egress_cleared = 0
         self._ttl_addresses: set[Address] = set()
         self._info = {
@@ -322,9 +324,7 @@ class LocalRuntime:
             caller_ns, caller_type = parse_typename(caller[0])
             source = (caller_ns, caller_type, caller[1])
         type_url, payload = _packed(message)
-        self._mailbox.append(
-            ("deliver", _Envelope(source, (namespace, name, id), type_url, payload))
-        )
+        self._mailbox.append(("deliver", (source, (namespace, name, id), type_url, payload)))
         self._maybe_run(run)
 
     def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
@@ -348,8 +348,8 @@ class LocalRuntime:
                 self._emit(
                     DelayFired(
                         self.clock.now,
-                        _addr(envelope.source) if envelope.source else "?",
-                        _addr(envelope.target),
+                        _addr(envelope[0]) if envelope[0] else "?",
+                        _addr(envelope[1]),
                         _value(envelope),
                     )
                 )
@@ -378,7 +378,7 @@ class LocalRuntime:
             else:  # the common case, inlined from step()
                 kind, payload = mailbox.popleft()
                 if kind == "deliver":
-                    st = addresses.get(payload.target)
+                    st = addresses.get(payload[1])
                     if (
                         st is not None
                         and st.inflight is not None
@@ -418,9 +418,9 @@ class LocalRuntime:
         out = []
         for kind, payload in self._mailbox:
             if kind == "deliver":
-                source = _addr(payload.source) if payload.source else "ingress"
+                source = _addr(payload[0]) if payload[0] else "ingress"
                 out.append(
-                    f"message {source} -> {_addr(payload.target)}: {format_value(_value(payload))}"
+                    f"message {source} -> {_addr(payload[1])}: {format_value(_value(payload))}"
                 )
             else:
                 state = self._addresses[payload]
@@ -432,7 +432,7 @@ class LocalRuntime:
     def timers(self) -> tuple[tuple[datetime, str, str, object], ...]:
         """Delayed messages waiting to fire: ``(due, sender, target, message)``, in firing order."""
         return tuple(
-            (due, _addr(env.source) if env.source else "?", _addr(env.target), _value(env))
+            (due, _addr(env[0]) if env[0] else "?", _addr(env[1]), _value(env))
             for due, _, env in sorted(self._timers, key=lambda t: (t[0], t[1]))
         )
 
@@ -475,12 +475,13 @@ class LocalRuntime:
         if (
             egress is not None
             and egress not in self.module.egresses
-            and not any(r.topic == egress for r in self._egress)
+            and not any(raw[1] == egress for raw in self._egress)
         ):
             known = sorted(self.module.egresses)
             raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
         out = []
-        for r in self._egress:
+        for raw in self._egress:
+            r = EgressRecord._make(raw)
             if egress is not None and egress not in (r.egress, r.topic):
                 continue
             decode_as = value_type or self.egress_types.get(r.egress)
@@ -505,7 +506,7 @@ class LocalRuntime:
         """Egress records, values as raw bytes; ``since`` counts from the first ever captured
         (see :attr:`egress_total`), so a reader keeps its place across :meth:`clear_egress`."""
         start = max(0, since - self._egress_cleared)
-        return self._egress[start:] if start else self._egress
+        return [EgressRecord._make(raw) for raw in self._egress[start:]]
 
     @property
     def trace(self) -> Trace:
@@ -591,9 +592,7 @@ class LocalRuntime:
             )
         type_url = route.type_url
         for namespace, name in targets:
-            self._mailbox.append(
-                ("deliver", _Envelope(None, (namespace, name, key), type_url, payload))
-            )
+            self._mailbox.append(("deliver", (None, (namespace, name, key), type_url, payload)))
 
     # -- internals: the per-address state machine -------------------------------------------
 
@@ -611,7 +610,7 @@ class LocalRuntime:
         return mailbox.popleft()
 
     def _deliver(self, envelope: _Envelope) -> None:
-        address = envelope.target
+        address = envelope[1]
         st = self._addresses.get(address)
         if st is None:
             st = self._addresses[address] = _AddressState(self._info[f"{address[0]}/{address[1]}"])
@@ -648,12 +647,13 @@ class LocalRuntime:
         add = request.invocations.add
         for envelope in batch:
             invocation = add()
-            if envelope.source is not None:
+            source, _, type_url, value = envelope
+            if source is not None:
                 c = invocation.caller
-                c.namespace, c.type, c.id = envelope.source
+                c.namespace, c.type, c.id = source
             argument = invocation.argument
-            argument.type_url = envelope.type_url
-            argument.value = envelope.value
+            argument.type_url = type_url
+            argument.value = value
         inflight = _Inflight(batch, to_function.SerializeToString())
         st.inflight = inflight
         transport = self._transports[typename]
@@ -813,10 +813,10 @@ class LocalRuntime:
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
         """
-        present = {field.number for field, _ in response.ListFields()}
         functions = self._function_keys
         messages: list[_Envelope] = []
-        for out in response.outgoing_messages if 2 in present else ():
+        outgoing = response.outgoing_messages  # (iterating an empty field is not free in upb)
+        for out in outgoing if outgoing else ():
             t = out.target
             target = (t.namespace, t.type, t.id)
             if target[:2] not in functions:
@@ -828,9 +828,10 @@ class LocalRuntime:
             if not target[2]:
                 return f"a message to {target[0]}/{target[1]} has an empty id"
             argument = out.argument
-            messages.append(_Envelope(address, target, argument.type_url, argument.value))
+            messages.append((address, target, argument.type_url, argument.value))
         delayed: list[tuple[int, _Envelope]] = []
-        for d in response.delayed_invocations if 3 in present else ():
+        delayed_invocations = response.delayed_invocations
+        for d in delayed_invocations if delayed_invocations else ():
             t = d.target
             target = (t.namespace, t.type, t.id)
             if d.delay_in_ms < 0:
@@ -845,13 +846,12 @@ class LocalRuntime:
                     f"(module.yaml declares {sorted(self.module.functions)})"
                 )
             argument = d.argument
-            delayed.append(
-                (d.delay_in_ms, _Envelope(address, target, argument.type_url, argument.value))
-            )
-        egresses: list[EgressRecord] = []
+            delayed.append((d.delay_in_ms, (address, target, argument.type_url, argument.value)))
+        egresses: list[_RawEgress] = []
         now = self.clock.now
         checks = self._egress_checks
-        for e in response.outgoing_egresses if 4 in present else ():
+        outgoing_egresses = response.outgoing_egresses
+        for e in outgoing_egresses if outgoing_egresses else ():
             check = checks.get((e.egress_namespace, e.egress_type))
             if check is None:
                 return (
@@ -871,14 +871,12 @@ class LocalRuntime:
                 if suffix.endswith(_KAFKA_RECORD):
                     kafka = KafkaProducerRecord.FromString(argument.value)
                     egresses.append(
-                        EgressRecord(
-                            egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, now
-                        )
+                        (egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, now, None)
                     )
                 else:
                     kinesis = KinesisEgressRecord.FromString(argument.value)
                     egresses.append(
-                        EgressRecord(
+                        (
                             egress_id,
                             kinesis.stream,
                             kinesis.partition_key,
@@ -891,7 +889,8 @@ class LocalRuntime:
                 return f"the record sent to egress {egress_id} does not parse: {error}"
         mutations: list[tuple[str, bytes | None]] = []
         declared = st.info.states
-        for m in response.state_mutations if 1 in present else ():
+        state_mutations = response.state_mutations
+        for m in state_mutations if state_mutations else ():
             name = m.state_name
             if name not in declared:
                 return (
@@ -925,26 +924,20 @@ class LocalRuntime:
         mailbox = self._mailbox
         for envelope in effects.messages:
             if record:
-                self._emit(MessageSent(now, source_text, _addr(envelope.target), _value(envelope)))
+                self._emit(MessageSent(now, source_text, _addr(envelope[1]), _value(envelope)))
             mailbox.append(("deliver", envelope))
         for delay_ms, envelope in effects.delayed:
             due = now + timedelta(milliseconds=delay_ms)
             heapq.heappush(self._timers, (due, next(self._seq), envelope))
             if record:
                 self._emit(
-                    DelayScheduled(now, source_text, _addr(envelope.target), due, _value(envelope))
+                    DelayScheduled(now, source_text, _addr(envelope[1]), due, _value(envelope))
                 )
         self._egress.extend(effects.egresses)
         if record:
-            for r in effects.egresses:
+            for egress_id, topic, key, payload, _, _ in effects.egresses:
                 self._emit(
-                    Egressed(
-                        now,
-                        r.egress,
-                        r.topic,
-                        r.key,
-                        self._egress_value(r.egress, r.value),  # type: ignore[arg-type]
-                    )
+                    Egressed(now, egress_id, topic, key, self._egress_value(egress_id, payload))
                 )
         ttl = st.info.ttl
         values = st.values
@@ -1058,7 +1051,7 @@ def _packed(message: Message | Any) -> tuple[str, bytes]:
 
 
 def _value(envelope: _Envelope) -> object:
-    return decode_any(Any(type_url=envelope.type_url, value=envelope.value))
+    return decode_any(Any(type_url=envelope[2], value=envelope[3]))
 
 
 def _state_value(raw: bytes | None) -> object:
