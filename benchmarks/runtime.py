@@ -14,7 +14,9 @@ runtime sent in that mode (captured in an untimed run, so the same bytes, states
 sizes), in the same process. ``ratio`` = end-to-end rate / handler-only rate; the target is 0.5.
 
 Where one record's time goes (one by one, trace off): CPU time inside the handler, timed
-around each call within the run, against the rest; beside the handler replayed alone.
+around each call within the run, against the rest; beside the handler replayed alone. This
+split goes through a wrapping transport, so it takes the wire path (the response serialised
+and parsed back), which the in-process transport of the table above skips.
 
 Memory per idle address: ``tracemalloc`` growth after greeting N more distinct names once
 (the runtime idle again, trace off), divided by N; with and without the egress record each
@@ -298,7 +300,7 @@ def main() -> None:
             below.append(name)
     inside, rest, alone = split(records[: min(len(records), 50_000)], args.repeat)
     print()
-    print("one record, one by one, trace off (CPU time, best of runs):")
+    print("one record, one by one, trace off, wire path (CPU time, best of runs):")
     print(
         f"  in the handler, inside the runtime: {inside:6.1f} us  (replayed alone: {alone:.1f} us)"
     )

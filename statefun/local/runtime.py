@@ -57,6 +57,7 @@ from statefun.local.transport import (
     WSGITransport,
 )
 from statefun.local.values import decode_any, format_value
+from statefun.request_reply import BatchContext
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
 __all__ = ["EgressRecord", "LocalRuntime", "StateView"]
@@ -84,7 +85,8 @@ _Envelope = tuple[Address | None, Address, str, bytes]
 class _Inflight:
     batch: list[_Envelope]
     request: bytes
-    response: FromFunction.InvocationResponse | None = None
+    # what came back: the parsed response (over a wire) or the SDK's context (in-process)
+    response: FromFunction.InvocationResponse | BatchContext | None = None
     error: RuntimeFailure | None = None
     attempts: int = 1
 
@@ -673,6 +675,12 @@ class LocalRuntime:
     def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
         """One request with the retry policy of spec §3.4; fills ``response`` or ``error``."""
         transport = self._transports[spec.typename]
+        if isinstance(transport, InProcessTransport):
+            try:
+                inflight.response = transport.invoke(spec.typename, inflight.request)
+            except TransportError as e:
+                inflight.error = self._failure(address, inflight, str(e), e.cause or e)
+            return
         attempt = 1
         result: Attempt | TransportError
         try:
@@ -807,75 +815,91 @@ class LocalRuntime:
             self._mailbox.insert(position, ("complete", address))
 
     def _prepare(
-        self, address: Address, st: _AddressState, response: FromFunction.InvocationResponse
+        self,
+        address: Address,
+        st: _AddressState,
+        response: FromFunction.InvocationResponse | BatchContext,
     ) -> _Effects | str:
-        """The effects of ``response``, checked as the real job would; or why it would fail.
+        """The effects of a response, checked as the real job would; or why it would fail.
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
         """
+        if isinstance(response, BatchContext):  # in-process: the SDK's own records
+            mutations: list[tuple[str, bytes | None]] = [
+                (h.name, None if h.deleted else h.bytes() or b"")
+                for h in response.states.values()
+                if h.modified
+            ]
+            return self._check(
+                address,
+                st,
+                response.messages,
+                response.delayed_messages,
+                response.egresses,
+                mutations,
+            )
+        return self._check(address, st, *_read_response(response))
+
+    def _check(
+        self,
+        address: Address,
+        st: _AddressState,
+        messages: list[tuple[str, str, str, str, bytes]],
+        delayed: list[tuple[int, str, str, str, str, bytes]],
+        egresses: list[tuple[str, str, str, bytes]],
+        mutations: list[tuple[str, bytes | None]],
+    ) -> _Effects | str:
+        """Check a response's effects against the module (see :meth:`_prepare`)."""
         functions = self._function_keys
-        messages: list[_Envelope] = []
-        outgoing = response.outgoing_messages  # (iterating an empty field is not free in upb)
-        for out in outgoing if outgoing else ():
-            t = out.target
-            target = (t.namespace, t.type, t.id)
-            if target[:2] not in functions:
-                typename = f"{target[0]}/{target[1]}"
+        envelopes: list[_Envelope] = []
+        for namespace, type, id, url, value in messages:
+            if (namespace, type) not in functions:
+                typename = f"{namespace}/{type}"
                 return (
-                    f"a message to {typename}/{target[2]}: Unknown provider for type "
+                    f"a message to {typename}/{id}: Unknown provider for type "
                     f"{typename} (module.yaml declares {sorted(self.module.functions)})"
                 )
-            if not target[2]:
-                return f"a message to {target[0]}/{target[1]} has an empty id"
-            argument = out.argument
-            messages.append((address, target, argument.type_url, argument.value))
-        delayed: list[tuple[int, _Envelope]] = []
-        delayed_invocations = response.delayed_invocations
-        for d in delayed_invocations if delayed_invocations else ():
-            t = d.target
-            target = (t.namespace, t.type, t.id)
-            if d.delay_in_ms < 0:
-                return (
-                    f"a delayed message to {target[0]}/{target[1]} has a negative delay "
-                    f"({d.delay_in_ms} ms)"
-                )
-            if target[:2] not in functions:
-                typename = f"{target[0]}/{target[1]}"
+            if not id:
+                return f"a message to {namespace}/{type} has an empty id"
+            envelopes.append((address, (namespace, type, id), url, value))
+        timed: list[tuple[int, _Envelope]] = []
+        for delay_ms, namespace, type, id, url, value in delayed:
+            typename = f"{namespace}/{type}"
+            if delay_ms < 0:
+                return f"a delayed message to {typename} has a negative delay ({delay_ms} ms)"
+            if (namespace, type) not in functions:
                 return (
                     f"a delayed message to {typename}: Unknown provider for type {typename} "
                     f"(module.yaml declares {sorted(self.module.functions)})"
                 )
-            argument = d.argument
-            delayed.append((d.delay_in_ms, (address, target, argument.type_url, argument.value)))
-        egresses: list[_RawEgress] = []
+            timed.append((delay_ms, (address, (namespace, type, id), url, value)))
+        records: list[_RawEgress] = []
         now = self.clock.now
         checks = self._egress_checks
-        outgoing_egresses = response.outgoing_egresses
-        for e in outgoing_egresses if outgoing_egresses else ():
-            check = checks.get((e.egress_namespace, e.egress_type))
+        for namespace, type, url, value in egresses:
+            check = checks.get((namespace, type))
             if check is None:
                 return (
-                    f"Unknown egress {e.egress_namespace}/{e.egress_type} (module.yaml declares "
+                    f"Unknown egress {namespace}/{type} (module.yaml declares "
                     f"{sorted(self.module.egresses) or 'no egress'})"
                 )
             egress_id, suffix = check
-            argument = e.argument
-            if not argument.type_url.endswith(suffix):
+            if not url.endswith(suffix):
                 kind = "kafka" if suffix.endswith(_KAFKA_RECORD) else "kinesis"
                 return (
                     f"The generic {kind.capitalize()} egress {egress_id} expects only messages "
-                    f"of type {suffix[1:]}, got {argument.type_url!r}; build the record with "
+                    f"of type {suffix[1:]}, got {url!r}; build the record with "
                     f"{kind}_egress_record(...) and send it with pack_and_send_egress"
                 )
             try:
                 if suffix.endswith(_KAFKA_RECORD):
-                    kafka = KafkaProducerRecord.FromString(argument.value)
-                    egresses.append(
+                    kafka = KafkaProducerRecord.FromString(value)
+                    records.append(
                         (egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, now, None)
                     )
                 else:
-                    kinesis = KinesisEgressRecord.FromString(argument.value)
-                    egresses.append(
+                    kinesis = KinesisEgressRecord.FromString(value)
+                    records.append(
                         (
                             egress_id,
                             kinesis.stream,
@@ -887,23 +911,14 @@ class LocalRuntime:
                     )
             except DecodeError as error:
                 return f"the record sent to egress {egress_id} does not parse: {error}"
-        mutations: list[tuple[str, bytes | None]] = []
         declared = st.info.states
-        state_mutations = response.state_mutations
-        for m in state_mutations if state_mutations else ():
-            name = m.state_name
+        for name, _ in mutations:
             if name not in declared:
                 return (
                     f"Accessing a non-existing remote function state: {name} "
                     f"(declared: {list(st.info.spec.state_names)})"
                 )
-            mutation_type = m.mutation_type
-            if mutation_type == _MODIFY:
-                mutations.append((name, m.state_value))
-            elif mutation_type == _DELETE:
-                mutations.append((name, None))
-            # an unknown mutation type is ignored, as on Flink
-        return _Effects(messages, delayed, egresses, mutations)
+        return _Effects(envelopes, timed, records, mutations)
 
     def _commit(self, address: Address, st: _AddressState, effects: _Effects) -> None:
         """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
@@ -1018,6 +1033,44 @@ class LocalRuntime:
             self._trace.events.append(event)
         for callback in list(self._subscribers):
             callback(event)
+
+
+def _read_response(
+    response: FromFunction.InvocationResponse,
+) -> tuple[
+    list[tuple[str, str, str, str, bytes]],
+    list[tuple[int, str, str, str, str, bytes]],
+    list[tuple[str, str, str, bytes]],
+    list[tuple[str, bytes | None]],
+]:
+    """The effects of a parsed ``FromFunction`` in the shapes the SDK records them in."""
+    messages = []
+    outgoing = response.outgoing_messages  # (iterating an empty field is not free in upb)
+    for out in outgoing if outgoing else ():
+        t, argument = out.target, out.argument
+        messages.append((t.namespace, t.type, t.id, argument.type_url, argument.value))
+    delayed = []
+    delayed_invocations = response.delayed_invocations
+    for d in delayed_invocations if delayed_invocations else ():
+        t, argument = d.target, d.argument
+        delayed.append(
+            (d.delay_in_ms, t.namespace, t.type, t.id, argument.type_url, argument.value)
+        )
+    egresses = []
+    outgoing_egresses = response.outgoing_egresses
+    for e in outgoing_egresses if outgoing_egresses else ():
+        argument = e.argument
+        egresses.append((e.egress_namespace, e.egress_type, argument.type_url, argument.value))
+    mutations: list[tuple[str, bytes | None]] = []
+    state_mutations = response.state_mutations
+    for m in state_mutations if state_mutations else ():
+        mutation_type = m.mutation_type
+        if mutation_type == _MODIFY:
+            mutations.append((m.state_name, m.state_value))
+        elif mutation_type == _DELETE:
+            mutations.append((m.state_name, None))
+        # an unknown mutation type is ignored, as on Flink
+    return messages, delayed, egresses, mutations
 
 
 def _load(module: str | os.PathLike[str] | ModuleSpec) -> ModuleSpec:

@@ -20,7 +20,13 @@ from typing import Any as _TypingAny
 from typing import NamedTuple, Protocol
 
 from statefun.core import StatefulFunctions
-from statefun.request_reply import AsyncRequestReplyHandler, RequestReplyHandler
+from statefun.request_reply import (
+    AsyncRequestReplyHandler,
+    BatchContext,
+    InvocationContext,
+    RequestReplyHandler,
+    build_response,
+)
 
 __all__ = [
     "CONTENT_TYPE",
@@ -69,36 +75,48 @@ class InProcessTransport:
     """
 
     def __init__(self, functions: StatefulFunctions) -> None:
+        if not isinstance(functions, StatefulFunctions):
+            raise TypeError(
+                f"functions must be a StatefulFunctions, got {type(functions).__name__}"
+            )
         self.functions = functions
-        self._sync = RequestReplyHandler(functions)
-        self._async = AsyncRequestReplyHandler(functions)
 
     def describe(self) -> str:
         return "in-process"
 
     def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
-        namespace, _, name = typename.rpartition("/")
-        function = self.functions.functions.get((namespace, name))
+        """The response bytes, as a function server would answer."""
+        return Attempt(200, CONTENT_TYPE, build_response(self.invoke(typename, request)))
+
+    def invoke(self, typename: str, request: bytes) -> BatchContext:
+        """Run the request through the SDK and return the context holding its effects.
+
+        The request goes through the SDK as bytes, like from the runtime; the effects are read
+        from the context (the runtime need not serialise and reparse the response: the SDK's
+        ``build_response`` writes exactly these effects, which its own tests pin down).
+        """
+        ic = InvocationContext(self.functions)
         try:
-            if function is None or not function.is_async:
-                body = self._sync(request)
+            ic.setup(request)
+            if ic.target_function.is_async:
+                _run_coroutine(lambda: AsyncRequestReplyHandler.handle_invocation(ic))
             else:
-                body = _run_coroutine(lambda: self._async(request))
+                RequestReplyHandler.handle_invocation(ic)
         except Exception as e:
             raise TransportError(
                 f"the function raised {type(e).__name__}: {e}", retryable=False, cause=e
             ) from e
-        return Attempt(200, CONTENT_TYPE, body)
+        return ic.context
 
 
-def _run_coroutine(make: Callable[[], _TypingAny]) -> bytes:
+def _run_coroutine(make: Callable[[], _TypingAny]) -> object:
     """Run a coroutine to completion, also when this thread already runs a loop (Jupyter)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(make())  # type: ignore[no-any-return]
+        return asyncio.run(make())
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="statefun-async") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()  # type: ignore[no-any-return]
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 class WSGITransport:
