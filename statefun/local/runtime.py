@@ -128,7 +128,32 @@ class EgressRecord(NamedTuple):
 
 
 # An egress record as stored: the fields of EgressRecord in a plain tuple (untracked by the GC).
-_RawEgress = tuple[str, str, str | None, bytes, datetime, str | None]
+# (egress id, True for Kafka, the serialised KafkaProducerRecord/KinesisEgressRecord, time):
+# decoded into an EgressRecord when read, as Flink's sinks decode them after the response.
+_RawEgress = tuple[str, bool, bytes, datetime]
+
+
+def _egress_record(raw: _RawEgress) -> EgressRecord:
+    egress_id, is_kafka, record, time = raw
+    try:
+        if is_kafka:
+            kafka = KafkaProducerRecord.FromString(record)
+            return EgressRecord(egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, time)
+        kinesis = KinesisEgressRecord.FromString(record)
+    except DecodeError as e:
+        kind = "KafkaProducerRecord" if is_kafka else "KinesisEgressRecord"
+        raise ValueError(
+            f"a record sent to egress {egress_id} is not a valid {kind} ({len(record)} bytes): "
+            f"{e}. Build it with kafka_egress_record/kinesis_egress_record."
+        ) from e
+    return EgressRecord(
+        egress_id,
+        kinesis.stream,
+        kinesis.partition_key,
+        kinesis.value_bytes,
+        time,
+        kinesis.explicit_hash_key or None,
+    )
 
 
 class _Effects(NamedTuple):
@@ -215,6 +240,7 @@ class LocalRuntime:
             expected = _KAFKA_RECORD if egress_spec.kind == "kafka" else _KINESIS_RECORD
             self._egress_checks[(namespace, name)] = (egress_id, "/" + expected)
         self._routes: dict[str, tuple[_TypingAny, _TypingAny, list[tuple[str, str]]]] = {}
+        self._checked_types: set[tuple[str, type]] = set()  # (typeUrl, message class) that match
 
     # -- construction ----------------------------------------------------------------------
 
@@ -477,13 +503,13 @@ class LocalRuntime:
         if (
             egress is not None
             and egress not in self.module.egresses
-            and not any(raw[1] == egress for raw in self._egress)
+            and not any(_egress_record(raw).topic == egress for raw in self._egress)
         ):
             known = sorted(self.module.egresses)
             raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
         out = []
         for raw in self._egress:
-            r = EgressRecord._make(raw)
+            r = _egress_record(raw)
             if egress is not None and egress not in (r.egress, r.topic):
                 continue
             decode_as = value_type or self.egress_types.get(r.egress)
@@ -508,7 +534,7 @@ class LocalRuntime:
         """Egress records, values as raw bytes; ``since`` counts from the first ever captured
         (see :attr:`egress_total`), so a reader keeps its place across :meth:`clear_egress`."""
         start = max(0, since - self._egress_cleared)
-        return [EgressRecord._make(raw) for raw in self._egress[start:]]
+        return [_egress_record(raw) for raw in self._egress[start:]]
 
     @property
     def trace(self) -> Trace:
@@ -572,6 +598,8 @@ class LocalRuntime:
             )
         if type(value) is bytes:
             payload = value
+        elif (route.type_url, type(value)) in self._checked_types:
+            payload = value.SerializeToString()  # type: ignore[union-attr]
         elif isinstance(value, Message):
             expected = route.type_url.rsplit("/", 1)[-1]
             actual = value.DESCRIPTOR.full_name
@@ -580,6 +608,7 @@ class LocalRuntime:
                     f"topic {route.topic!r} carries {expected} (typeUrl {route.type_url!r}), but "
                     f"the value is a {actual}; send a {expected}, or raw bytes"
                 )
+            self._checked_types.add((route.type_url, type(value)))
             payload = value.SerializeToString()
         elif isinstance(value, bytes | bytearray | memoryview):
             payload = bytes(value)
@@ -891,26 +920,7 @@ class LocalRuntime:
                     f"of type {suffix[1:]}, got {url!r}; build the record with "
                     f"{kind}_egress_record(...) and send it with pack_and_send_egress"
                 )
-            try:
-                if suffix.endswith(_KAFKA_RECORD):
-                    kafka = KafkaProducerRecord.FromString(value)
-                    records.append(
-                        (egress_id, kafka.topic, kafka.key or None, kafka.value_bytes, now, None)
-                    )
-                else:
-                    kinesis = KinesisEgressRecord.FromString(value)
-                    records.append(
-                        (
-                            egress_id,
-                            kinesis.stream,
-                            kinesis.partition_key,
-                            kinesis.value_bytes,
-                            now,
-                            kinesis.explicit_hash_key or None,
-                        )
-                    )
-            except DecodeError as error:
-                return f"the record sent to egress {egress_id} does not parse: {error}"
+            records.append((egress_id, suffix.endswith(_KAFKA_RECORD), value, now))
         declared = st.info.states
         for name, _ in mutations:
             if name not in declared:
@@ -950,10 +960,10 @@ class LocalRuntime:
                 )
         self._egress.extend(effects.egresses)
         if record:
-            for egress_id, topic, key, payload, _, _ in effects.egresses:
-                self._emit(
-                    Egressed(now, egress_id, topic, key, self._egress_value(egress_id, payload))
-                )
+            for raw in effects.egresses:
+                r = _egress_record(raw)
+                value = self._egress_value(r.egress, r.value)  # type: ignore[arg-type]
+                self._emit(Egressed(now, r.egress, r.topic, r.key, value))
         ttl = st.info.ttl
         values = st.values
         for name, value in effects.mutations:

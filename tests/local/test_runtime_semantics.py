@@ -597,3 +597,15 @@ def test_a_routable_kinesis_ingress_routes_by_partition_key() -> None:
     rt.ingest("names-stream", key="Jerry", value=GreetRequest(name="Jerry"))
     rt.ingest("example/kinesis-names", key="Jerry", value=GreetRequest(name="Jerry"))
     assert log == [("Jerry", None, 0), ("Jerry", None, 1)]
+
+
+def test_a_corrupt_egress_record_is_a_clear_error_when_read() -> None:
+    # Flink's Kafka sink decodes the record after the response is applied; so does the runtime
+    bad = Any(
+        type_url="type.googleapis.com/org.apache.flink.statefun.flink.io.KafkaProducerRecord",
+        value=b"\xff\xff\xff",
+    )
+    rt, _ = scripted_runtime(ok(response(egress=[("example/greets", bad)])))
+    rt.ingest("names", key="A", value=GreetRequest(name="A"))
+    with pytest.raises(ValueError, match="not a valid KafkaProducerRecord"):
+        rt.egress("example/greets")
