@@ -904,6 +904,7 @@ class LocalRuntime:
             timed.append((delay_ms, (address, (namespace, type, id), url, value)))
         records: list[_RawEgress] = []
         now = self.clock.now
+        observed = self.record_trace or bool(self._subscribers)
         checks = self._egress_checks
         for namespace, type, url, value in egresses:
             check = checks.get((namespace, type))
@@ -920,7 +921,13 @@ class LocalRuntime:
                     f"of type {suffix[1:]}, got {url!r}; build the record with "
                     f"{kind}_egress_record(...) and send it with pack_and_send_egress"
                 )
-            records.append((egress_id, suffix.endswith(_KAFKA_RECORD), value, now))
+            raw = (egress_id, suffix.endswith(_KAFKA_RECORD), value, now)
+            if observed:  # the trace shows the record: decode it now, before anything applies
+                try:
+                    _egress_record(raw)
+                except ValueError as error:
+                    return str(error)
+            records.append(raw)
         declared = st.info.states
         for name, _ in mutations:
             if name not in declared:

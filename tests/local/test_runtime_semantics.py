@@ -606,6 +606,12 @@ def test_a_corrupt_egress_record_is_a_clear_error_when_read() -> None:
         value=b"\xff\xff\xff",
     )
     rt, _ = scripted_runtime(ok(response(egress=[("example/greets", bad)])))
+    rt.record_trace = False
     rt.ingest("names", key="A", value=GreetRequest(name="A"))
     with pytest.raises(ValueError, match="not a valid KafkaProducerRecord"):
         rt.egress("example/greets")
+    # with the trace on, the record is decoded before the response applies: nothing applies
+    traced, _ = scripted_runtime(ok(response(egress=[("example/greets", bad)])))
+    with pytest.raises(RuntimeFailure, match="not a valid KafkaProducerRecord"):
+        traced.ingest("names", key="A", value=GreetRequest(name="A"))
+    assert traced.egress_total == 0
