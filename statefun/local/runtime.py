@@ -30,7 +30,13 @@ from statefun.errors import RuntimeFailure
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
-from statefun.local.module_yaml import FunctionSpec, ModuleSpec, load_module, parse_module
+from statefun.local.module_yaml import (
+    FunctionSpec,
+    ModuleSpec,
+    StateSpec,
+    load_module,
+    parse_module,
+)
 from statefun.local.trace import (
     Backpressured,
     DelayFired,
@@ -97,7 +103,7 @@ class _FunctionInfo:
 
     spec: FunctionSpec
     states: frozenset[str]
-    ttl: frozenset[str]  # states with an expireAfter
+    ttl: dict[str, StateSpec]  # the states with an expireAfter
     limit: int  # maxNumBatchRequests; <= 0: no backpressure
     state_names: tuple[str, ...]  # in module.yaml order
 
@@ -226,7 +232,7 @@ class LocalRuntime:
             typename: _FunctionInfo(
                 spec,
                 frozenset(spec.state_names),
-                frozenset(s.name for s in spec.states if s.expire_after is not None),
+                {s.name: s for s in spec.states if s.expire_after is not None},
                 spec.max_num_batch_requests,
                 spec.state_names,
             )
@@ -484,7 +490,7 @@ class LocalRuntime:
         if st is not None:
             for name in spec.state_names:
                 value = st.values.get(name)
-                if value is not None and not self._expired(spec, st, name):
+                if value is not None and not self._expired(st, name):
                     raw[name] = value
         return StateView(_addr(address), raw)
 
@@ -616,7 +622,7 @@ class LocalRuntime:
             raise TypeError(
                 f"a record value is a protobuf message or bytes, got {type(value).__name__}"
             )
-        if self.record_trace or self._subscribers:
+        if self._observed:
             shown: object = value if isinstance(value, Message) else payload
             self._emit(
                 Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
@@ -662,7 +668,7 @@ class LocalRuntime:
         request = to_function.invocation
         target = request.target
         target.namespace, target.type, target.id = address
-        observed = self.record_trace or bool(self._subscribers)
+        observed = self._observed
         shown_states = []
         add_state = request.state.add
         values = st.values
@@ -670,7 +676,7 @@ class LocalRuntime:
         for name in st.info.state_names:
             persisted = add_state()
             persisted.state_name = name
-            value = self._read_state(spec, address, st, name) if name in ttl else values.get(name)
+            value = self._read_state(address, st, name) if name in ttl else values.get(name)
             if value is not None:
                 persisted.state_value = value
             if observed:
@@ -904,7 +910,7 @@ class LocalRuntime:
             timed.append((delay_ms, (address, (namespace, type, id), url, value)))
         records: list[_RawEgress] = []
         now = self.clock.now
-        observed = self.record_trace or bool(self._subscribers)
+        observed = self._observed
         checks = self._egress_checks
         for namespace, type, url, value in egresses:
             check = checks.get((namespace, type))
@@ -940,7 +946,7 @@ class LocalRuntime:
     def _commit(self, address: Address, st: _AddressState, effects: _Effects) -> None:
         """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
         now = self.clock.now
-        record = self.record_trace or bool(self._subscribers)
+        record = self._observed
         source_text = _addr(address) if record else ""
         if record:
             self._emit(
@@ -999,26 +1005,27 @@ class LocalRuntime:
 
     # -- internals: state and TTL -----------------------------------------------------------
 
-    def _read_state(
-        self, spec: FunctionSpec, address: Address, st: _AddressState, name: str
-    ) -> bytes | None:
+    def _read_state(self, address: Address, st: _AddressState, name: str) -> bytes | None:
+        """The value a request carries for state ``name``: empty once its TTL has run out."""
         value = st.values.get(name)
-        if value is None or name not in st.info.ttl:
+        if value is None:
+            return None
+        state_spec = st.info.ttl.get(name)
+        if state_spec is None:
             return value
-        state_spec = _state_spec(spec, name)
-        if self._expired(spec, st, name):
+        if self._expired(st, name):
             self._expire(address, st, name)
             return None
         if state_spec.expire_mode == "after-invoke":
             st.accessed[name] = self.clock.now  # OnReadAndWrite: a request reads every state
         return value
 
-    def _expired(self, spec: FunctionSpec, st: _AddressState, name: str) -> bool:
-        state_spec = _state_spec(spec, name)
-        if state_spec is None or state_spec.expire_after is None:
-            return False
+    def _expired(self, st: _AddressState, name: str) -> bool:
+        state_spec = st.info.ttl.get(name)
         accessed = st.accessed.get(name)
-        return accessed is not None and accessed + state_spec.expire_after <= self.clock.now
+        if state_spec is None or accessed is None:
+            return False
+        return accessed + state_spec.expire_after <= self.clock.now  # type: ignore[operator]
 
     def _expire(self, address: Address, st: _AddressState, name: str) -> None:
         value = st.values.pop(name)
@@ -1030,13 +1037,10 @@ class LocalRuntime:
         due: list[tuple[datetime, str, Address, str]] = []
         for address in list(self._ttl_addresses):
             st = self._addresses[address]
-            spec = self.module.functions[f"{address[0]}/{address[1]}"]
             for name, accessed in st.accessed.items():
-                state_spec = _state_spec(spec, name)
-                if state_spec and state_spec.expire_after is not None:
-                    expiry = accessed + state_spec.expire_after
-                    if expiry <= when and name in st.values:
-                        due.append((expiry, _addr(address), address, name))
+                expiry = accessed + st.info.ttl[name].expire_after  # type: ignore[operator]
+                if expiry <= when and name in st.values:
+                    due.append((expiry, _addr(address), address, name))
             if not st.accessed:
                 self._ttl_addresses.discard(address)
         for expiry, _, address, name in sorted(due):
@@ -1044,6 +1048,11 @@ class LocalRuntime:
             self._expire(address, self._addresses[address], name)
 
     # -- internals: events ------------------------------------------------------------------
+
+    @property
+    def _observed(self) -> bool:
+        """Whether anyone sees events (the trace or a subscriber): else skip building them."""
+        return self.record_trace or bool(self._subscribers)
 
     def _emit(self, event: Event) -> None:
         if self.record_trace:
@@ -1103,13 +1112,6 @@ def _http(endpoint: str, spec: FunctionSpec) -> HttpTransport:
     return HttpTransport(
         endpoint, connect_timeout=spec.connect_timeout, read_timeout=spec.read_timeout
     )
-
-
-def _state_spec(spec: FunctionSpec, name: str) -> _TypingAny:
-    for s in spec.states:
-        if s.name == name:
-            return s
-    return None
 
 
 def _packed(message: Message | Any) -> tuple[str, bytes]:
