@@ -281,10 +281,6 @@ class LocalRuntime:
             )
         if functions is not None and app is not None:
             raise ValueError("give either functions (in-process) or app (WSGI), not both")
-        if functions is not None and not isinstance(functions, StatefulFunctions):
-            raise TypeError(
-                f"functions must be a StatefulFunctions, got {type(functions).__name__}"
-            )
         transports: dict[str, Transport] = {}
         shared: Transport | None = None
         if functions is not None:
