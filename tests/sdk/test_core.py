@@ -245,6 +245,22 @@ def test_unpack_with_the_wrong_type_is_an_error_not_an_empty_message() -> None:
     assert "unpacked as 'statefun_lab.test.Counter'" in text
 
 
+def test_type_check_of_unpack_holds_after_a_successful_unpack() -> None:
+    # unpack remembers the last (type URL, class) pair it checked; other pairs are checked again
+    value = _any(SeenCount(seen=3)).SerializeToString()
+    assert AnyStateHandle(value, "a").unpack(SeenCount) == SeenCount(seen=3)
+    with pytest.raises(StateTypeMismatchError):
+        AnyStateHandle(value, "b").unpack(Counter)
+    other_prefix = Any(type_url="com.googleapis/statefun_lab.test.SeenCount", value=b"\x08\x07")
+    handle = AnyStateHandle(other_prefix.SerializeToString(), "c")
+    assert handle.unpack(SeenCount) == SeenCount(seen=7)
+    with pytest.raises(StateTypeMismatchError):
+        handle.unpack(Counter)
+    no_slash = Any(type_url="statefun_lab.test.SeenCount", value=b"\x08\x07")
+    with pytest.raises(StateTypeMismatchError):  # Any.Is needs the '/'
+        AnyStateHandle(no_slash.SerializeToString(), "d").unpack(SeenCount)
+
+
 def test_any_assignment_is_a_mutation_and_del_a_delete() -> None:
     handle = AnyStateHandle(_any(SeenCount(seen=3)).SerializeToString(), "s")
     handle.value = handle.value  # same value: still a MODIFY, as upstream
