@@ -11,7 +11,8 @@ times, in a seeded random order), trace off and trace on. Two ways in:
 
 Handler only: the walkthrough greeter's ``RequestReplyHandler`` called on the very requests the
 runtime sent in that mode (captured in an untimed run, so the same bytes, states and batch
-sizes), in the same process. ``ratio`` = end-to-end rate / handler-only rate; the target is 0.5.
+sizes), in the same process. ``ratio`` = end-to-end rate / handler-only rate, per round
+(median of rounds); the target is 0.5.
 
 Where one record's time goes (one by one, trace off): CPU time inside the handler, timed
 around each call within the run, against the rest; beside the handler replayed alone. This
@@ -45,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from operator import truediv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +148,8 @@ class ModeResult:
     handler: float  # records per CPU second
     trace_off: float
     trace_on: float
+    ratio_off: float  # median of each round's end-to-end rate / that round's handler rate
+    ratio_on: float
 
 
 def measure_mode(name: str, records: Records, repeat: int) -> ModeResult:
@@ -176,6 +180,9 @@ def measure_mode(name: str, records: Records, repeat: int) -> ModeResult:
         handler=statistics.median(rates["handler"]),
         trace_off=statistics.median(rates["off"]),
         trace_on=statistics.median(rates["on"]),
+        # per round, so a slow spell of the machine during one round does not skew the ratio
+        ratio_off=statistics.median(map(truediv, rates["off"], rates["handler"])),
+        ratio_on=statistics.median(map(truediv, rates["on"], rates["handler"])),
     )
 
 
@@ -290,7 +297,7 @@ def main() -> None:
     below = []
     for name in MODES:
         r = measure_mode(name, records, args.repeat)
-        off, on = r.trace_off / r.handler, r.trace_on / r.handler
+        off, on = r.ratio_off, r.ratio_on
         print(
             f"{name:<10} {r.requests:>8,} {describe_batches(r.batches):<27} "
             f"{r.handler:>13,.0f} {r.trace_off:>10,.0f} {off:>6.2f} "
