@@ -321,22 +321,28 @@ def consume(settings: Settings, stop: threading.Event) -> None:
     )
     if consumer is None:
         return
-    printed = 0
+    left = settings.max_greetings  # None: no limit
     try:
         while not stop.is_set():
-            if settings.max_greetings is not None and printed >= settings.max_greetings:
+            if left is not None and left <= 0:
                 stop.set()
                 return
             batches = consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
-            for records in batches.values():
+            for partition, records in batches.items():
                 for record in records:
+                    if left is not None and left <= 0:
+                        # Exactly max_greetings lines, even when a poll brings more: the rest
+                        # stay unread for the next run of this consumer group.
+                        consumer.seek(partition, record.offset)
+                        break
                     try:
                         response = GreetResponse.FromString(record.value)
                     except DecodeError:
                         say(f"consumer: skipped a record that is not a GreetResponse: {record!r}")
                         continue
                     say(f"{response.name}:\t{response.greeting}")
-                    printed += 1
+                    if left is not None:
+                        left -= 1
     finally:
         consumer.close()
 

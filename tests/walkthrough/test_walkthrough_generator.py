@@ -268,8 +268,12 @@ class FakeConsumer:
         self.topics = topics
         self.config = config
         self.batches: list[dict[str, list[Any]]] = []
+        self.seeks: list[tuple[str, int]] = []
         self.closed = False
         FakeConsumer.instances.append(self)
+
+    def seek(self, partition: str, offset: int) -> None:
+        self.seeks.append((partition, offset))
 
     def poll(self, timeout_ms: int = 0) -> dict[str, list[Any]]:
         return self.batches.pop(0) if self.batches else {}
@@ -283,9 +287,9 @@ def test_consume_prints_greetings_read_committed(
 ) -> None:
     from messages_pb2 import GreetResponse
 
-    def record(name: str, greeting: str) -> SimpleNamespace:
+    def record(name: str, greeting: str, offset: int = 0) -> SimpleNamespace:
         value = GreetResponse(name=name, greeting=greeting).SerializeToString()
-        return SimpleNamespace(key=name.encode(), value=value)
+        return SimpleNamespace(key=name.encode(), value=value, offset=offset)
 
     class PreparedConsumer(FakeConsumer):
         def __init__(self, *topics: str, **config: Any) -> None:
@@ -361,3 +365,38 @@ def test_without_broker_it_says_so_retries_and_stops_cleanly(
     rest = output.rest(timeout=5)
     assert rest[-1] == "Good bye!"
     assert not any("Traceback" in line for line in rest), rest
+
+
+def test_consume_prints_exactly_max_greetings_and_leaves_the_rest_unread(
+    generator: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from messages_pb2 import GreetResponse
+
+    def record(name: str, offset: int) -> SimpleNamespace:
+        value = GreetResponse(name=name, greeting=f"Welcome {name}").SerializeToString()
+        return SimpleNamespace(key=name.encode(), value=value, offset=offset)
+
+    class OneBigPoll(FakeConsumer):
+        def __init__(self, *topics: str, **config: Any) -> None:
+            super().__init__(*topics, **config)
+            self.batches = [
+                {
+                    "tp0": [record("Jerry", 10), record("Elaine", 11), record("Kramer", 12)],
+                    "tp1": [record("George", 40), record("Newman", 41)],
+                }
+            ]
+
+    FakeConsumer.instances.clear()
+    monkeypatch.setattr(generator, "KafkaConsumer", OneBigPoll)
+    stop = threading.Event()
+
+    generator.consume(generator.Settings(broker="127.0.0.1:1", max_greetings=2), stop)
+
+    (consumer,) = FakeConsumer.instances
+    assert capsys.readouterr().out.splitlines() == [
+        "Jerry:\tWelcome Jerry",
+        "Elaine:\tWelcome Elaine",
+    ]
+    # the group's position is left at the first greeting not printed, on each partition
+    assert consumer.seeks == [("tp0", 12), ("tp1", 40)]
+    assert stop.is_set() and consumer.closed
