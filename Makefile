@@ -1,13 +1,14 @@
 # StateFun Lab. The two quick-start commands:
 #   make walkthrough   set everything up, then run the walkthrough on the local runtime
-#   make test          set everything up, then run every check (lint, types, tests, notebooks)
+#   make test          set everything up, then run every check (lint, types, tests, notebooks,
+#                      the widgets in JupyterLab in headless Chromium)
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup walkthrough test lint notebooks notebooks-build protos bench clean
+.PHONY: setup walkthrough test lint chromium notebooks notebooks-build protos bench clean
 
 # A virtual environment with the package (editable) and every pinned extra.
 $(STAMP): pyproject.toml
@@ -38,7 +39,23 @@ notebooks: $(STAMP)
 notebooks-build: $(STAMP)
 	$(PY) scripts/build_notebooks.py
 
-test: lint
+# Chromium for the browser tests (tests/browser): one already there (STATEFUN_LAB_CHROMIUM, or
+# chromium on the PATH), else Debian's package when run as root with apt (as on CI), else
+# Playwright's own download.
+chromium: $(STAMP)
+	@if [ -n "$$STATEFUN_LAB_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 || \
+		command -v chromium-browser >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q chromium >/dev/null || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	else \
+		$(VENV)/bin/playwright install chromium; \
+	fi
+
+test: lint chromium
 	$(VENV)/bin/pytest
 	$(MAKE) notebooks
 
