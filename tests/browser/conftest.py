@@ -4,7 +4,7 @@ nbval checks what the kernel prints; these tests check what a workshop participa
 widget views load in the browser (no "Error displaying widget"), and clicking them changes the
 runtime and comes back on screen.
 
-One JupyterLab server per session, on a scratch directory: symlinks to the repository's files,
+One JupyterLab server for the tier, on a scratch directory: symlinks to the repository's files,
 and copies of the notebooks (JupyterLab saves what it opens; the committed ones stay as they
 are). Chromium is the first found of ``$STATEFUN_LAB_CHROMIUM``, ``chromium`` or
 ``chromium-browser`` on the PATH, else Playwright's own (``make chromium`` installs one).
@@ -69,7 +69,7 @@ def _scratch_tree(root: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab")
     _scratch_tree(root)
@@ -132,13 +132,15 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event loop counts as
+# running in this thread, and later tests' asyncio.run() would refuse to start.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
     which = executable or "Playwright's own"
