@@ -71,6 +71,12 @@ def button(area: Locator, label: str) -> Locator:
     return area.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
 
 
+def state_row(area: Locator, id: str) -> tuple[Locator, Locator]:
+    """The state inspector's "state" and "last change" cells for ``example/greeter/<id>``."""
+    cells = area.locator("table tr", has_text=f"example/greeter/{id}").locator("td")
+    return cells.nth(1), cells.nth(2)
+
+
 def send(area: Locator, name: str) -> None:
     area.get_by_placeholder("a name, e.g. Jerry").fill(name)
     button(area, "Send").click()
@@ -107,15 +113,14 @@ def test_sender_feeds_the_runtime_and_the_egress_log_updates_live(page: Page, la
 def test_state_inspector_follows_the_state_as_names_arrive(page: Page, lab: Lab) -> None:
     run_notebook(page, lab, "notebooks/en/04-stateful-hello.ipynb")
     widgets = cell_output(page, "display(sender, inspector, log)")
-    table = widgets.locator("table")
-    zelda = table.locator("tr", has_text="example/greeter/Zelda")
-    expect(zelda).to_have_count(0)
+    state, change = state_row(widgets, "Zelda")
+    expect(state).to_have_count(0)
 
     send(widgets, "Zelda")
-    expect(zelda.locator("td").nth(1)).to_have_text("seen_count = SeenCount(seen=1)")
+    expect(state).to_have_text("seen_count = SeenCount(seen=1)")
     send(widgets, "Zelda")
-    expect(zelda.locator("td").nth(1)).to_have_text("seen_count = SeenCount(seen=2)")
-    expect(zelda.locator("td").nth(2)).to_contain_text("SeenCount(seen=1) → SeenCount(seen=2)")
+    expect(state).to_have_text("seen_count = SeenCount(seen=2)")
+    expect(change).to_contain_text("SeenCount(seen=1) → SeenCount(seen=2)")
     log = widgets.locator(".widget-textarea textarea")
     expect(log).to_have_value(re.compile(r"\nZelda:\tNice to see you again Zelda$"))
 
@@ -124,22 +129,22 @@ def test_state_inspector_follows_the_state_as_names_arrive(page: Page, lab: Lab)
 def test_clock_controls_fire_the_reset_and_the_state_goes(page: Page, lab: Lab) -> None:
     run_notebook(page, lab, "notebooks/en/08-going-further.ipynb")
     widgets = cell_output(page, "display(sender, clock, inspector)")
-    zelda = widgets.locator("table tr", has_text="example/greeter/Zelda")
+    state, change = state_row(widgets, "Zelda")
 
     send(widgets, "Zelda")
-    expect(zelda.locator("td").nth(1)).to_have_text("seen_count = SeenCount(seen=1)")
+    expect(state).to_have_text("seen_count = SeenCount(seen=1)")
     now = widgets.locator(".widget-label", has_text=re.compile(r"^now "))
     before = now.inner_text()
 
     button(widgets, "+10 s").click()
     expect(now).not_to_have_text(before)
-    expect(zelda.locator("td").nth(1)).to_have_text("seen_count = SeenCount(seen=1)")
+    expect(state).to_have_text("seen_count = SeenCount(seen=1)")
 
     button(widgets, "+61 s").click()
     events = widgets.locator(".widget-html", has_text="+61 s")
     expect(events).to_contain_text("⏰")  # the Reset sent 60 s after the visit fired
-    expect(zelda.locator("td").nth(1)).to_have_text("(no state)")
-    expect(zelda.locator("td").nth(2)).to_contain_text("seen_count deleted")
+    expect(state).to_have_text("(no state)")
+    expect(change).to_contain_text("seen_count deleted")
 
 
 @pytest.mark.browser
@@ -165,10 +170,10 @@ def test_module_yaml_editor_validates_what_is_typed_and_resets(page: Page, lab: 
 def test_dashboard_on_the_ttl_runtime_forgets_an_idle_user(page: Page, lab: Lab) -> None:
     run_notebook(page, lab, "notebooks/en/08-going-further.ipynb")
     board = cell_output(page, "Dashboard(ttl, GreetRequest, seed=9)")
-    zelda = board.locator("table tr", has_text="example/greeter/Zelda")
+    state, change = state_row(board, "Zelda")
 
     send(board, "Zelda")
-    expect(zelda.locator("td").nth(1)).to_have_text("seen_count = SeenCount(seen=1)")
+    expect(state).to_have_text("seen_count = SeenCount(seen=1)")
     expect(board.locator(".widget-textarea textarea")).to_have_value(
         re.compile(r"\nZelda:\tWelcome Zelda$")
     )
@@ -176,8 +181,8 @@ def test_dashboard_on_the_ttl_runtime_forgets_an_idle_user(page: Page, lab: Lab)
     board.locator(".lm-TabBar-tab", has_text="Clock").click()
     button(board, "+61 s").click()
     expect(board.locator(".widget-html", has_text="+61 s")).to_contain_text("⌛")
-    expect(zelda.locator("td").nth(1)).to_have_text("(no state)")
-    expect(zelda.locator("td").nth(2)).to_contain_text("seen_count expired")
+    expect(state).to_have_text("(no state)")
+    expect(change).to_contain_text("seen_count expired")
 
 
 @pytest.mark.browser
