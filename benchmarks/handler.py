@@ -97,7 +97,10 @@ def _finish(result: FromFunction, seen_count: bytes) -> bytes:
     mutation = result.invocation_result.state_mutations.add()
     mutation.mutation_type = MODIFY
     mutation.state_name = "seen_count"
-    mutation.state_value = Any(type_url=SEEN_URL, value=seen_count).SerializeToString()
+    state = Any()
+    state.type_url = SEEN_URL
+    state.value = seen_count
+    mutation.state_value = state.SerializeToString()
     return result.SerializeToString()
 
 

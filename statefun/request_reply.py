@@ -401,35 +401,40 @@ def build_response(context: BatchContext) -> bytes:
         else:
             mutation.mutation_type = _MODIFY
             mutation.state_value = handle.bytes() or b""
-    add = response.outgoing_messages.add
-    for namespace, type, id, url, value in context.messages:
-        out = add()
-        t = out.target
-        t.namespace = namespace
-        t.type = type
-        t.id = id
-        argument = out.argument
-        argument.type_url = url
-        argument.value = value
-    add_delayed = response.delayed_invocations.add
-    for delay_ms, namespace, type, id, url, value in context.delayed_messages:
-        delayed = add_delayed()
-        delayed.delay_in_ms = delay_ms
-        t = delayed.target
-        t.namespace = namespace
-        t.type = type
-        t.id = id
-        argument = delayed.argument
-        argument.type_url = url
-        argument.value = value
-    add_egress = response.outgoing_egresses.add
-    for namespace, type, url, value in context.egresses:
-        egress = add_egress()
-        egress.egress_namespace = namespace
-        egress.egress_type = type
-        argument = egress.argument
-        argument.type_url = url
-        argument.value = value
+    # Each repeated field is fetched only when there is something to add: its accessor alone
+    # costs a few hundred nanoseconds, which shows in small batches.
+    if context.messages:
+        add = response.outgoing_messages.add
+        for namespace, type, id, url, value in context.messages:
+            out = add()
+            t = out.target
+            t.namespace = namespace
+            t.type = type
+            t.id = id
+            argument = out.argument
+            argument.type_url = url
+            argument.value = value
+    if context.delayed_messages:
+        add_delayed = response.delayed_invocations.add
+        for delay_ms, namespace, type, id, url, value in context.delayed_messages:
+            delayed = add_delayed()
+            delayed.delay_in_ms = delay_ms
+            t = delayed.target
+            t.namespace = namespace
+            t.type = type
+            t.id = id
+            argument = delayed.argument
+            argument.type_url = url
+            argument.value = value
+    if context.egresses:
+        add_egress = response.outgoing_egresses.add
+        for namespace, type, url, value in context.egresses:
+            egress = add_egress()
+            egress.egress_namespace = namespace
+            egress.egress_type = type
+            argument = egress.argument
+            argument.type_url = url
+            argument.value = value
     return result.SerializeToString()
 
 
