@@ -10,6 +10,10 @@ import pytest
 from lab_browser import Lab
 from playwright.sync_api import Locator, Page, expect
 
+# A click goes to the kernel and back before the screen changes; on a slow or busy machine
+# that can take longer than Playwright's default 5 s.
+expect.set_options(timeout=15_000)
+
 READY = """(path) => {
     const panel = window.jupyterapp?.shell.currentWidget;
     const kernel = panel?.sessionContext?.session?.kernel;
