@@ -208,6 +208,17 @@ class AnyStateHandle:
 
     def _check_type(self, url: str, into_class: type[Message]) -> None:
         """Any.Is: the state's type URL must end with ``/<full name of into_class>``."""
+        if not (isinstance(into_class, type) and issubclass(into_class, Message)):
+            operation = f"state({self.name!r}).unpack()"
+            if isinstance(into_class, Message):
+                cls = type(into_class).__name__
+                raise TypeError(
+                    f"{operation} takes a protobuf message class, not a {cls} instance: write "
+                    f".unpack({cls}), not .unpack({cls}())."
+                )
+            raise TypeError(
+                f"{operation} takes a protobuf message class such as SeenCount, not {into_class!r}."
+            )
         suffix = "/" + into_class.DESCRIPTOR.full_name
         if not url.endswith(suffix):  # names have no '/', so this is "the text after the last"
             raise StateTypeMismatchError(self.name, url, suffix[1:])

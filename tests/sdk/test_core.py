@@ -261,6 +261,17 @@ def test_type_check_of_unpack_holds_after_a_successful_unpack() -> None:
         AnyStateHandle(no_slash.SerializeToString(), "d").unpack(SeenCount)
 
 
+def test_unpack_takes_a_class_and_says_so() -> None:
+    handle = AnyStateHandle(_any(SeenCount(seen=3)).SerializeToString(), "seen_count")
+    with pytest.raises(TypeError, match=r"not a SeenCount instance: write \.unpack\(SeenCount\)"):
+        handle.unpack(SeenCount())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes a protobuf message class"):
+        handle.unpack("SeenCount")  # type: ignore[arg-type]
+    assert handle.unpack(SeenCount) == SeenCount(seen=3)
+    with pytest.raises(TypeError, match="not a SeenCount instance"):  # also after a success
+        handle.unpack(SeenCount(seen=3))  # type: ignore[arg-type]
+
+
 def test_any_assignment_is_a_mutation_and_del_a_delete() -> None:
     handle = AnyStateHandle(_any(SeenCount(seen=3)).SerializeToString(), "s")
     handle.value = handle.value  # same value: still a MODIFY, as upstream
