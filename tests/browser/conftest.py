@@ -59,7 +59,7 @@ def _free_port() -> int:
 
 def _scratch_tree(root: Path) -> None:
     for entry in REPO.iterdir():
-        if entry.name in {"notebooks", ".git", ".venv"} or entry.name.startswith("."):
+        if entry.name == "notebooks" or entry.name.startswith("."):  # not .git, .venv, ...
             continue
         (root / entry.name).symlink_to(entry)
     shutil.copytree(REPO / "notebooks", root / "notebooks")
