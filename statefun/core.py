@@ -181,7 +181,10 @@ class AnyStateHandle:
 
     def pack(self, message: Message) -> None:
         """Store ``message`` (wrapped in an ``Any``) as the new value of this state."""
-        url = _TYPE_URLS.get(type(message)) or type_url_of(message, f"state({self.name!r}).pack")
+        try:
+            url = _TYPE_URLS[type(message)]
+        except KeyError:
+            url = type_url_of(message, f"state({self.name!r}).pack")
         # Serialised now: later in-place edits of `message` are not part of the state.
         self._url, self._payload = url, message.SerializeToString()
         self.any = None

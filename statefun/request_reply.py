@@ -139,6 +139,7 @@ class BatchContext:
 
     __slots__ = (
         "_caller",
+        "_caller_of",
         "_invocation",
         "address",
         "delayed_messages",
@@ -159,26 +160,26 @@ class BatchContext:
         self.delayed_messages: list[tuple[int, str, str, str, str, bytes]] = []
         self.egresses: list[tuple[str, str, str, bytes]] = []
         self._invocation: ToFunction.Invocation | None = None
-        self._caller: SdkAddress | object | None = None
+        # `caller`, worked out on first use for the invocation in `_caller_of`
+        self._caller: SdkAddress | None = None
+        self._caller_of: object = _UNSET
 
     def prepare(self, invocation: ToFunction.Invocation) -> None:
-        """Make ``invocation`` the current one (sets ``caller``)."""
+        """Make ``invocation`` the current one (``caller`` follows)."""
         self._invocation = invocation
-        self._caller = _UNSET
 
     @property
     def caller(self) -> SdkAddress | None:
         """The sender of the current message; ``None`` for a message from an ingress."""
-        caller = self._caller
-        if caller is _UNSET:
-            invocation = self._invocation
+        invocation = self._invocation
+        if self._caller_of is not invocation:
             if invocation is not None and invocation.HasField("caller"):
                 c = invocation.caller
-                caller = SdkAddress(c.namespace, c.type, c.id)
+                self._caller = SdkAddress(c.namespace, c.type, c.id)
             else:
-                caller = None
-            self._caller = caller
-        return caller  # type: ignore[return-value]
+                self._caller = None
+            self._caller_of = invocation
+        return self._caller
 
     # -- state -------------------------------------------------------------------------------
 
@@ -310,15 +311,15 @@ class BatchContext:
 
     def pack_and_send_egress(self, typename: str, message: Message) -> None:
         """Wrap ``message`` in an ``Any`` and send it to the egress ``typename``."""
-        parts = _TYPENAME_CACHE.get(typename) if type(typename) is str else None
-        url = _TYPE_URLS.get(type(message))
-        if parts is not None and url is not None:  # the common case, checked before
-            self.egresses.append((parts[0], parts[1], url, message.SerializeToString()))
-            return
-        namespace, name = _require_typename(typename, "pack_and_send_egress")
-        self.egresses.append(
-            (namespace, name, *_pack(message, "pack_and_send_egress", "send_egress"))
-        )
+        try:  # the common case: an egress id and a message class seen before
+            namespace, name = _TYPENAME_CACHE[typename]
+            url = _TYPE_URLS[type(message)]
+        except (KeyError, TypeError):  # TypeError: an unhashable egress id
+            namespace, name = _require_typename(typename, "pack_and_send_egress")
+            url, value = _pack(message, "pack_and_send_egress", "send_egress")
+        else:
+            value = message.SerializeToString()
+        self.egresses.append((namespace, name, url, value))
 
     def __repr__(self) -> str:
         return f"<BatchContext address={self.address!r} caller={self.caller!r}>"
@@ -470,30 +471,45 @@ class RequestReplyHandler:
                 f"AsyncRequestReplyHandler (await handler(request_bytes)), or make it a def."
             )
         func = fun.func
-        unpack = fun.unpack_any
-        by_url = fun.message_classes()
         invocations = ic.batch.invocations
+        by_url = fun.message_classes()
+        # Two copies of the loop, so the hot one does not ask "is there a hint?" per message.
+        if by_url is None:  # no type hint: the function takes the raw Any
+            for index, invocation in enumerate(invocations):
+                context._invocation = invocation  # context.prepare(invocation), inlined
+                try:
+                    result = func(context, invocation.argument)
+                except Exception as e:
+                    _note(e, context, index, len(invocations))
+                    raise
+                if result is not None:
+                    _refuse_awaitable(result, fun)
+            return
+        unpack = fun.unpack_any
         for index, invocation in enumerate(invocations):
-            # context.prepare(invocation), inlined: this loop is the SDK's hot path
             context._invocation = invocation
-            context._caller = _UNSET
             argument = invocation.argument
             try:
-                if by_url is None:
-                    result = func(context, argument)
-                else:
-                    cls = by_url.get(argument.type_url)
-                    message = cls.FromString(argument.value) if cls else unpack(argument)
-                    result = func(context, message)
+                message: Message | None
+                try:  # a type URL seen before; else unpack_any matches it (or says why not)
+                    message = by_url[argument.type_url].FromString(argument.value)
+                except KeyError:
+                    message = unpack(argument)
+                result = func(context, message)
             except Exception as e:
                 _note(e, context, index, len(invocations))
                 raise
-            if result is not None and inspect.isawaitable(result):
-                _discard(result)
-                raise AsyncFunctionError(
-                    f"function {fun.typename!r} returned an awaitable, which "
-                    f"RequestReplyHandler cannot await: serve it with AsyncRequestReplyHandler."
-                )
+            if result is not None:
+                _refuse_awaitable(result, fun)
+
+
+def _refuse_awaitable(result: object, fun: StatefulFunction) -> None:
+    if inspect.isawaitable(result):
+        _discard(result)
+        raise AsyncFunctionError(
+            f"function {fun.typename!r} returned an awaitable, which "
+            f"RequestReplyHandler cannot await: serve it with AsyncRequestReplyHandler."
+        )
 
 
 def _discard(awaitable: Awaitable[_TypingAny]) -> None:
