@@ -30,5 +30,6 @@ def test_floors_build_the_handler_response_byte_for_byte(
     request = bench.make_request(batch, seen)
     ours = bench.greeter.handler(request)
     assert bench.floor(request) == ours
+    assert bench.textbook(request) == ours
     assert bench.strict(request) == ours
     assert len(FromFunction.FromString(ours).invocation_result.outgoing_egresses) == batch
