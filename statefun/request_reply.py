@@ -490,12 +490,13 @@ class RequestReplyHandler:
             context._invocation = invocation
             argument = invocation.argument
             try:
-                message: Message | None
                 try:  # a type URL seen before; else unpack_any matches it (or says why not)
-                    message = by_url[argument.type_url].FromString(argument.value)
+                    cls = by_url[argument.type_url]
                 except KeyError:
-                    message = unpack(argument)
-                result = func(context, message)
+                    cls = None  # unpack_any outside the except: its error chains no KeyError
+                result = func(
+                    context, unpack(argument) if cls is None else cls.FromString(argument.value)
+                )
             except Exception as e:
                 _note(e, context, index, len(invocations))
                 raise

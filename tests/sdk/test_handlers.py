@@ -10,7 +10,12 @@ from google.protobuf.message import DecodeError
 from sdk_test_pb2 import Hello, LoginEvent
 
 from statefun import AsyncRequestReplyHandler, RequestReplyHandler, StatefulFunctions
-from statefun.errors import AsyncFunctionError, InvalidRequestError, UnknownFunctionError
+from statefun.errors import (
+    AsyncFunctionError,
+    InvalidRequestError,
+    MessageTypeMismatchError,
+    UnknownFunctionError,
+)
 from statefun.request_reply_pb2 import ToFunction
 from statefun.testing import Address, InvocationBuilder, decode_response
 
@@ -77,6 +82,20 @@ def test_user_exception_propagates_unchanged_with_a_note_and_no_partial_response
         handler(request(LoginEvent(user_name="ok"), LoginEvent(user_name="boom"), LoginEvent()))
     assert calls == ["ok", "boom"]
     assert info.value.__notes__ == ["while invoking a/f/1 (message 2 of 3 in this batch)"]
+
+
+def test_a_message_of_another_type_is_a_clean_mismatch_error_with_a_note() -> None:
+    def fn(context, message: LoginEvent):  # type: ignore[no-untyped-def]
+        pass
+
+    handler = RequestReplyHandler(registry(fn))
+    with pytest.raises(
+        MessageTypeMismatchError, match=r"expects statefun_lab\.test\.LoginEvent"
+    ) as info:
+        handler(request(LoginEvent(user_name="ok"), Hello(world="w")))
+    # the traceback shows only the mismatch, no "During handling of ... KeyError"
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    assert info.value.__notes__ == ["while invoking a/f/1 (message 2 of 2 in this batch)"]
 
 
 def test_async_def_under_the_sync_handler_is_a_clear_error() -> None:
