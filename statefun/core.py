@@ -210,7 +210,7 @@ class AnyStateHandle:
         return into_class.FromString(payload)
 
     def _check_type(self, url: str, into_class: type[Message]) -> None:
-        """Any.Is: the state's type URL must end with ``/<full name of into_class>``."""
+        """Any.Is: the state's type URL must name ``into_class`` after its last ``/``."""
         if not (isinstance(into_class, type) and issubclass(into_class, Message)):
             operation = f"state({self.name!r}).unpack()"
             if isinstance(into_class, Message):
@@ -222,9 +222,9 @@ class AnyStateHandle:
             raise TypeError(
                 f"{operation} takes a protobuf message class such as SeenCount, not {into_class!r}."
             )
-        suffix = "/" + into_class.DESCRIPTOR.full_name
-        if not url.endswith(suffix):  # names have no '/', so this is "the text after the last"
-            raise StateTypeMismatchError(self.name, url, suffix[1:])
+        full_name = into_class.DESCRIPTOR.full_name
+        if not _type_url_matches(url, full_name):
+            raise StateTypeMismatchError(self.name, url, full_name)
         if len(_URL_CLASSES) < 1024:
             _URL_CLASSES[url] = into_class  # the pair seen last; a check on a miss is cheap
 
