@@ -39,7 +39,6 @@ __all__ = [
     "RequestReplyHandler",
 ]
 
-_UNSET = object()
 _MILLISECOND = timedelta(milliseconds=1)  # exact: upstream's float maths sent 1001 ms as 1000
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
@@ -160,9 +159,10 @@ class BatchContext:
         self.delayed_messages: list[tuple[int, str, str, str, str, bytes]] = []
         self.egresses: list[tuple[str, str, str, bytes]] = []
         self._invocation: ToFunction.Invocation | None = None
-        # `caller`, worked out on first use for the invocation in `_caller_of`
+        # `caller`, worked out on first use for the invocation in `_caller_of` (None, the
+        # starting value, has no caller either)
         self._caller: SdkAddress | None = None
-        self._caller_of: object = _UNSET
+        self._caller_of: ToFunction.Invocation | None = None
 
     def prepare(self, invocation: ToFunction.Invocation) -> None:
         """Make ``invocation`` the current one (``caller`` follows)."""
