@@ -23,6 +23,11 @@ Memory per idle address: ``tracemalloc`` growth after greeting N more distinct n
 (the runtime idle again, trace off), divided by N; with and without the egress record each
 greeting left behind.
 
+Memory of the trace with large values: resident memory growth (upb keeps messages outside
+``tracemalloc``'s view) while a function rewrites a 10 MB state on each of 20 messages, trace
+off and trace on, each in a fresh process (values above the trace's value limit are kept as
+their type and size only).
+
 CPU time of this process (``time.process_time``), median of ``--repeat`` runs.
 
     .venv/bin/python benchmarks/runtime.py [--records 100000] [--names 1000] [--repeat 3]
@@ -36,9 +41,11 @@ import cProfile
 import gc
 import importlib
 import io
+import os
 import pstats
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -253,6 +260,53 @@ def memory_per_address(addresses: int) -> tuple[float, float]:
     return with_egress, state_only
 
 
+def _rss() -> int:
+    """This process's resident memory in bytes (Linux): upb keeps messages outside tracemalloc."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def trace_memory_child(record_trace: bool, state_bytes: int, messages: int) -> int:
+    """RSS growth while ``messages`` rewrite a ``state_bytes`` state (run in a fresh process)."""
+    from statefun import StatefulFunctions
+
+    functions = StatefulFunctions()
+
+    @functions.bind("example/greeter")
+    def rewrite(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        context.state("seen_count").pack(GreetRequest(name=request.name * state_bytes))
+
+    rt = LocalRuntime.from_module(MODULE, functions, record_trace=record_trace)
+    rt.ingest("names", key="warm", value=GreetRequest(name="w"))
+    gc.collect()
+    before = _rss()
+    for i in range(messages):
+        rt.ingest("names", key="big", value=GreetRequest(name=chr(ord("a") + i % 26)))
+    gc.collect()
+    return _rss() - before
+
+
+def trace_memory(state_bytes: int = 10 * 1024 * 1024, messages: int = 20) -> tuple[int, int]:
+    """RSS growth (trace off, trace on), each in a fresh process."""
+    out = []
+    for mode in ("off", "on"):
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--trace-memory-child",
+                mode,
+                str(state_bytes),
+                str(messages),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        out.append(int(child.stdout))
+    return out[0], out[1]
+
+
 def profile(records: Records) -> str:
     """cProfile of one end-to-end run (one by one, trace off): the runtime's own functions."""
     rt = runtime(record_trace=False)
@@ -280,7 +334,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--memory-addresses", type=int, default=10_000)
     parser.add_argument("--profile", action="store_true", help="also print a cProfile")
+    parser.add_argument("--trace-memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.trace_memory_child:
+        mode, state_bytes, messages = args.trace_memory_child
+        print(trace_memory_child(mode == "on", int(state_bytes), int(messages)))
+        return
 
     records = make_records(args.records, args.names)
     print(
@@ -317,6 +376,10 @@ def main() -> None:
     print(f"memory per idle address (1 state, trace off, {args.memory_addresses:,} addresses):")
     print(f"  with its egress record: {with_egress:,.0f} bytes")
     print(f"  address and state only: {state_only:,.0f} bytes")
+    print()
+    off, on = trace_memory()
+    print("memory (RSS growth) while a 10 MB state is rewritten by 20 messages:")
+    print(f"  trace off: {off / 1e6:,.1f} MB; trace on: {on / 1e6:,.1f} MB")
     print()
     if below:
         print(

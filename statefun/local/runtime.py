@@ -37,7 +37,9 @@ from statefun.local.module_yaml import (
     load_module,
     parse_module,
 )
+from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import (
+    DEFAULT_VALUE_BYTES,
     Backpressured,
     DelayFired,
     DelayScheduled,
@@ -62,11 +64,11 @@ from statefun.local.transport import (
     TransportError,
     WSGITransport,
 )
-from statefun.local.values import decode_any, format_value
+from statefun.local.values import LargeValue, decode_any, format_value
 from statefun.request_reply import BatchContext
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
-__all__ = ["EgressRecord", "LocalRuntime", "StateView"]
+__all__ = ["DEFAULT_MAX_HOPS", "EgressRecord", "LocalRuntime", "StateView"]
 
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
@@ -81,10 +83,16 @@ def _addr(a: Address) -> str:
     return f"{a[0]}/{a[1]}/{a[2]}"
 
 
-# A message on its way: (source or None for an ingress, target, type_url, value). A plain
-# tuple, not a class: the cyclic GC stops tracking tuples of strings and bytes, which keeps
-# a burst of 100,000 queued records from slowing every collection down.
-_Envelope = tuple[Address | None, Address, str, bytes]
+# A message on its way: (source or None for an ingress, target, type_url, value, hops). A
+# plain tuple, not a class: the cyclic GC stops tracking tuples of strings and bytes, which
+# keeps a burst of 100,000 queued records from slowing every collection down. ``hops`` counts
+# the messages between functions since the input that started the chain (0 for an ingress
+# record, a message from outside, or a delayed message that let virtual time pass).
+_Envelope = tuple[Address | None, Address, str, bytes, int]
+
+#: The default of ``LocalRuntime(max_hops=...)``: how long a chain of messages between
+#: functions may grow, without new input or virtual time passing, before it is taken for a loop.
+DEFAULT_MAX_HOPS = 10_000
 
 
 @dataclass(slots=True)
@@ -95,6 +103,7 @@ class _Inflight:
     response: FromFunction.InvocationResponse | BatchContext | None = None
     error: RuntimeFailure | None = None
     attempts: int = 1
+    hops: int = 0  # the longest chain of messages in the batch (see _Envelope)
 
 
 @dataclass(slots=True)
@@ -200,7 +209,18 @@ class LocalRuntime:
         auto_run: bool = True,
         record_trace: bool = True,
         egress_types: Mapping[str, type[Message]] | None = None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        trace_limit: int | None = DEFAULT_TRACE_LIMIT,
+        trace_value_bytes: int = DEFAULT_VALUE_BYTES,
     ) -> None:
+        """A runtime for a parsed module whose function types are reached through ``transports``.
+
+        ``max_hops`` bounds a chain of messages between functions that grows without new input
+        and without virtual time passing (a loop): past it the sending batch fails with a
+        :class:`~statefun.errors.RuntimeFailure` naming the cycle. ``trace_limit`` keeps only
+        the last events in :attr:`trace` (None: all of them), and a message or state value of
+        more than ``trace_value_bytes`` is kept there as its type and size only.
+        """
         self.module = module
         unknown = sorted(set(egress_types or {}) - set(module.egresses))
         if unknown:
@@ -217,7 +237,10 @@ class LocalRuntime:
         self.clock = VirtualClock()
         self.auto_run = auto_run
         self.record_trace = record_trace
-        self._trace = Trace()
+        self.max_hops = _positive("max_hops", max_hops)
+        self._trace = Trace(limit=trace_limit)
+        self._value_bytes = trace_value_bytes
+        self._senders: dict[Address, Address] = {}  # the last sender of each message target
         self._subscribers: list[Callable[[Event], None]] = []
         self._addresses: dict[Address, _AddressState] = {}
         self._mailbox: deque[tuple[str, _TypingAny]] = deque()
@@ -262,6 +285,9 @@ class LocalRuntime:
         auto_run: bool = True,
         record_trace: bool = True,
         egress_types: Mapping[str, type[Message]] | None = None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        trace_limit: int | None = DEFAULT_TRACE_LIMIT,
+        trace_value_bytes: int = DEFAULT_VALUE_BYTES,
     ) -> LocalRuntime:
         """A runtime for ``module`` (a module.yaml path, its text, or a parsed module).
 
@@ -269,7 +295,8 @@ class LocalRuntime:
         neither, over HTTP at the endpoints of module.yaml (``endpoints`` overrides them per
         function type). ``egress_types`` maps an egress id to the message type of its record
         values (e.g. ``{"example/greets": GreetResponse}``) so the trace and :meth:`egress` show
-        them decoded.
+        them decoded. ``max_hops``, ``trace_limit`` and ``trace_value_bytes``: see
+        :class:`LocalRuntime`.
         """
         spec = _load(module)
         endpoints = dict(endpoints or {})
@@ -302,6 +329,9 @@ class LocalRuntime:
             auto_run=auto_run,
             record_trace=record_trace,
             egress_types=egress_types,
+            max_hops=max_hops,
+            trace_limit=trace_limit,
+            trace_value_bytes=trace_value_bytes,
         )
 
     def bind(self, typename: str, transport: Transport | StatefulFunctions) -> None:
@@ -354,7 +384,7 @@ class LocalRuntime:
             caller_ns, caller_type = parse_typename(caller[0])
             source = (caller_ns, caller_type, caller[1])
         type_url, payload = _packed(message)
-        self._mailbox.append(("deliver", (source, (namespace, name, id), type_url, payload)))
+        self._mailbox.append(("deliver", (source, (namespace, name, id), type_url, payload, 0)))
         self._maybe_run(run)
 
     def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
@@ -380,7 +410,7 @@ class LocalRuntime:
                         self.clock.now,
                         _addr(envelope[0]) if envelope[0] else "?",
                         _addr(envelope[1]),
-                        _value(envelope),
+                        self._shown(envelope),
                     )
                 )
                 self._mailbox.append(("deliver", envelope))
@@ -620,12 +650,14 @@ class LocalRuntime:
             )
         if self._observed:
             shown: object = value if isinstance(value, Message) else payload
+            if len(payload) > self._value_bytes:
+                shown = LargeValue(route.type_url.rpartition("/")[2], len(payload))
             self._emit(
                 Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
             )
         type_url = route.type_url
         for namespace, name in targets:
-            self._mailbox.append(("deliver", (None, (namespace, name, key), type_url, payload)))
+            self._mailbox.append(("deliver", (None, (namespace, name, key), type_url, payload, 0)))
 
     # -- internals: the per-address state machine -------------------------------------------
 
@@ -678,16 +710,19 @@ class LocalRuntime:
             if observed:
                 shown_states.append((name, value is not None))
         add = request.invocations.add
+        longest = 0
         for envelope in batch:
             invocation = add()
-            source, _, type_url, value = envelope
+            source, _, type_url, value, hops = envelope
             if source is not None:
                 c = invocation.caller
                 c.namespace, c.type, c.id = source
+                if hops > longest:
+                    longest = hops
             argument = invocation.argument
             argument.type_url = type_url
             argument.value = value
-        inflight = _Inflight(batch, to_function.SerializeToString())
+        inflight = _Inflight(batch, to_function.SerializeToString(), hops=longest)
         st.inflight = inflight
         transport = self._transports[typename]
         if observed:
@@ -882,6 +917,10 @@ class LocalRuntime:
     ) -> _Effects | str:
         """Check a response's effects against the module (see :meth:`_prepare`)."""
         functions = self._function_keys
+        assert st.inflight is not None
+        hops = st.inflight.hops + 1
+        if hops > self.max_hops and (messages or any(d[0] == 0 for d in delayed)):
+            return self._loop_reason(address, messages, delayed)
         envelopes: list[_Envelope] = []
         for namespace, type, id, url, value in messages:
             if (namespace, type) not in functions:
@@ -892,7 +931,7 @@ class LocalRuntime:
                 )
             if not id:
                 return f"a message to {namespace}/{type} has an empty id"
-            envelopes.append((address, (namespace, type, id), url, value))
+            envelopes.append((address, (namespace, type, id), url, value, hops))
         timed: list[tuple[int, _Envelope]] = []
         for delay_ms, namespace, type, id, url, value in delayed:
             typename = f"{namespace}/{type}"
@@ -903,7 +942,13 @@ class LocalRuntime:
                     f"a delayed message to {typename}: Unknown provider for type {typename} "
                     f"(module.yaml declares {sorted(self.module.functions)})"
                 )
-            timed.append((delay_ms, (address, (namespace, type, id), url, value)))
+            # a delay lets virtual time pass: the chain starts again (a timer loop is no hang)
+            timed.append(
+                (
+                    delay_ms,
+                    (address, (namespace, type, id), url, value, hops if delay_ms == 0 else 0),
+                )
+            )
         records: list[_RawEgress] = []
         now = self.clock.now
         observed = self._observed
@@ -956,16 +1001,19 @@ class LocalRuntime:
                 )
             )
         mailbox = self._mailbox
+        senders = self._senders
         for envelope in effects.messages:
             if record:
-                self._emit(MessageSent(now, source_text, _addr(envelope[1]), _value(envelope)))
+                self._emit(MessageSent(now, source_text, _addr(envelope[1]), self._shown(envelope)))
+            senders[envelope[1]] = address
             mailbox.append(("deliver", envelope))
         for delay_ms, envelope in effects.delayed:
+            senders[envelope[1]] = address
             due = now + timedelta(milliseconds=delay_ms)
             heapq.heappush(self._timers, (due, next(self._seq), envelope))
             if record:
                 self._emit(
-                    DelayScheduled(now, source_text, _addr(envelope[1]), due, _value(envelope))
+                    DelayScheduled(now, source_text, _addr(envelope[1]), due, self._shown(envelope))
                 )
         self._egress.extend(effects.egresses)
         if record:
@@ -987,10 +1035,49 @@ class LocalRuntime:
                 st.accessed.pop(name, None)
             if record:
                 self._emit(
-                    StateChanged(now, source_text, name, _state_value(before), _state_value(value))
+                    StateChanged(
+                        now,
+                        source_text,
+                        name,
+                        self._shown_state(before),
+                        self._shown_state(value),
+                    )
                 )
 
+    def _loop_reason(
+        self,
+        address: Address,
+        messages: list[tuple[str, str, str, str, bytes]],
+        delayed: list[tuple[int, str, str, str, str, bytes]],
+    ) -> str:
+        """Why a response that would lengthen a chain of messages past ``max_hops`` fails."""
+        targets = [f"{m[0]}/{m[1]}/{m[2]}" for m in messages]
+        targets += [f"{d[1]}/{d[2]}/{d[3]}" for d in delayed if d[0] == 0]
+        # Walk back through the last sender of each address to find the cycle it is part of.
+        path = [address]
+        seen = {address: 0}
+        while (sender := self._senders.get(path[-1])) is not None and sender not in seen:
+            seen[sender] = len(path)
+            path.append(sender)
+        shown = ""
+        if sender is not None:  # path[j:] is a cycle, walked backwards: show it forwards
+            j = seen[sender]
+            shown = " -> ".join(_addr(a) for a in [path[j], *reversed(path[j + 1 :]), path[j]])
+        return (
+            f"a loop? {_addr(address)} sent a message to {', '.join(sorted(set(targets)))} at the "
+            f"end of a chain of {self.max_hops:,} messages between functions with no new input "
+            f"and no virtual time passing (max_hops={self.max_hops:,})"
+            + (f"; the cycle: {shown}" if shown else "")
+            + ". If the function is meant to go on, raise the budget (rt.max_hops = N, "
+            "LocalRuntime.from_module(..., max_hops=N), statefun-lab run --max-hops N) or send "
+            "the next message with a delay"
+        )
+
     def _egress_value(self, egress_id: str, value: bytes) -> object:
+        if len(value) > self._value_bytes:
+            value_type = self.egress_types.get(egress_id)
+            name = value_type.DESCRIPTOR.full_name if value_type is not None else "bytes"
+            return LargeValue(name, len(value))
         value_type = self.egress_types.get(egress_id)
         if value_type is None:
             return value
@@ -1026,7 +1113,7 @@ class LocalRuntime:
     def _expire(self, address: Address, st: _AddressState, name: str) -> None:
         value = st.values.pop(name)
         st.accessed.pop(name, None)
-        self._emit(StateExpired(self.clock.now, _addr(address), name, _state_value(value)))
+        self._emit(StateExpired(self.clock.now, _addr(address), name, self._shown_state(value)))
 
     def _expire_until(self, when: datetime) -> None:
         """Expire, in time order, every TTL state whose time has come by ``when``."""
@@ -1045,6 +1132,22 @@ class LocalRuntime:
 
     # -- internals: events ------------------------------------------------------------------
 
+    def _shown(self, envelope: _Envelope) -> object:
+        """A message's value as events show it: decoded, or its type and size if large."""
+        if len(envelope[3]) > self._value_bytes:
+            return LargeValue(envelope[2].rpartition("/")[2], len(envelope[3]))
+        return _value(envelope)
+
+    def _shown_state(self, raw: bytes | None) -> object:
+        """A state value as events show it (see :meth:`_shown`); None when there is none."""
+        if raw is not None and len(raw) > self._value_bytes:
+            try:
+                type_name = Any.FromString(raw).type_url.rpartition("/")[2] or "Any"
+            except DecodeError:
+                type_name = "bytes"
+            return LargeValue(type_name, len(raw))
+        return _state_value(raw)
+
     @property
     def _observed(self) -> bool:
         """Whether anyone sees events (the trace or a subscriber): else skip building them."""
@@ -1052,7 +1155,7 @@ class LocalRuntime:
 
     def _emit(self, event: Event) -> None:
         if self.record_trace:
-            self._trace.events.append(event)
+            self._trace.append(event)
         for callback in list(self._subscribers):
             callback(event)
 
@@ -1129,6 +1232,12 @@ def _state_value(raw: bytes | None) -> object:
         return decode_any(Any.FromString(raw))
     except DecodeError:
         return raw
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
 
 
 def _body_hint(result: Attempt) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import overload
 
@@ -12,6 +13,8 @@ from statefun.local.clock import EPOCH
 from statefun.local.values import format_value
 
 __all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_VALUE_BYTES",
     "Backpressured",
     "DelayFired",
     "DelayScheduled",
@@ -27,6 +30,14 @@ __all__ = [
     "StateExpired",
     "Trace",
 ]
+
+
+#: How many events a runtime's trace keeps by default (the last ones; older ones are dropped).
+DEFAULT_LIMIT = 100_000
+
+#: A message or state value larger than this (serialized bytes) is kept in the trace as its
+#: type and size only (a :class:`~statefun.local.values.LargeValue`), not decoded.
+DEFAULT_VALUE_BYTES = 4096
 
 
 def _t(time: datetime) -> str:
@@ -203,11 +214,32 @@ class Resumed(Event):
 FlowRow = tuple[str, int, int, str, str]  # (kind, from lane, to lane, label, color)
 
 
-@dataclass
 class Trace(Sequence[Event]):
-    """Every event of a runtime, in order. Print it, or render ``to_svg()`` in a notebook."""
+    """The events of a runtime, in order. Print it, or render ``to_svg()`` in a notebook.
 
-    events: list[Event] = field(default_factory=list)
+    With a ``limit`` it is a ring buffer: it keeps the last ``limit`` events and counts the
+    older ones it let go in :attr:`dropped`, so a long run cannot fill the memory.
+    """
+
+    def __init__(self, events: Iterable[Event] = (), *, limit: int | None = None) -> None:
+        if limit is not None and (isinstance(limit, bool) or limit < 1):
+            raise ValueError(f"a trace limit is a number of events of at least 1, got {limit!r}")
+        #: The events kept, oldest first.
+        self.events: deque[Event] = deque(events, maxlen=limit)
+        #: How many older events were dropped to stay within ``limit``.
+        self.dropped = 0
+
+    @property
+    def limit(self) -> int | None:
+        """How many events are kept at most (None: all)."""
+        return self.events.maxlen
+
+    def append(self, event: Event) -> None:
+        """Add an event, dropping the oldest one when the trace is at its limit."""
+        events = self.events
+        if events.maxlen is not None and len(events) == events.maxlen:
+            self.dropped += 1
+        events.append(event)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -215,8 +247,15 @@ class Trace(Sequence[Event]):
     def __getitem__(self, index: slice) -> Trace: ...
     def __getitem__(self, index: int | slice) -> Event | Trace:
         if isinstance(index, slice):
-            return Trace(self.events[index])
+            return Trace(list(self.events)[index])
         return self.events[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Trace):
+            return NotImplemented
+        return list(self.events) == list(other.events) and self.dropped == other.dropped
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
 
     def __len__(self) -> int:
         return len(self.events)
@@ -230,7 +269,12 @@ class Trace(Sequence[Event]):
 
     def table(self) -> str:
         """One line per event: virtual time, kind, what happened."""
-        return "\n".join(str(e) for e in self.events)
+        lines = [str(e) for e in self.events]
+        if self.dropped:
+            lines.insert(
+                0, f"... {self.dropped:,} earlier events dropped (trace limit {self.limit:,})"
+            )
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         if not self.events:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
-__all__ = ["decode_any", "format_value", "message_class"]
+__all__ = ["LargeValue", "decode_any", "format_value", "message_class"]
+
+
+@dataclass(frozen=True)
+class LargeValue:
+    """A value too large to keep decoded (in a trace): its type name and its size in bytes."""
+
+    type_name: str
+    size: int
+
+    def __repr__(self) -> str:
+        short = self.type_name.rpartition(".")[2]
+        return f"{short}(<{self.size:,} bytes, too large to keep in the trace>)"
 
 
 def message_class(full_name: str) -> type[Message] | None:
