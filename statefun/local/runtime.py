@@ -30,16 +30,7 @@ from statefun.errors import RuntimeFailure
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
-from statefun.local.module_yaml import (
-    FunctionSpec,
-    ModuleSpec,
-    StateSpec,
-    load_module,
-    parse_module,
-)
-from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
-from statefun.local.trace import (
-    DEFAULT_VALUE_BYTES,
+from statefun.local.events import (
     Backpressured,
     DelayFired,
     DelayScheduled,
@@ -53,8 +44,16 @@ from statefun.local.trace import (
     Resumed,
     StateChanged,
     StateExpired,
-    Trace,
 )
+from statefun.local.module_yaml import (
+    FunctionSpec,
+    ModuleSpec,
+    StateSpec,
+    load_module,
+    parse_module,
+)
+from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
+from statefun.local.trace import DEFAULT_VALUE_BYTES, Trace
 from statefun.local.transport import (
     CONTENT_TYPE,
     Attempt,
