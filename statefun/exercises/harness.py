@@ -37,7 +37,7 @@ from statefun.local.clock import EPOCH
 from statefun.local.module_yaml import ModuleSpec, load_module, parse_module
 from statefun.local.runtime import EgressRecord, LocalRuntime, StateView
 from statefun.local.trace import DelayScheduled
-from statefun.local.transport import Attempt, InProcessTransport
+from statefun.local.transport import Attempt, InProcessTransport, Transport
 from statefun.local.values import format_value
 from statefun.testing import Effects, decode_response
 
@@ -58,7 +58,7 @@ class Verdict(Exception):
         self.result = result
 
 
-class _Recorder:
+class _Recorder(Transport):
     """A transport that remembers the last request and response (to explain failures)."""
 
     def __init__(self, inner: InProcessTransport) -> None:

@@ -16,7 +16,13 @@ from statefun.local.kafka_bridge import KafkaBridge
 from statefun.local.module_yaml import ModuleSpec, load_module, parse_module
 from statefun.local.runtime import EgressRecord, LocalRuntime, StateView
 from statefun.local.trace import Trace
-from statefun.local.transport import HttpTransport, InProcessTransport, Transport, WSGITransport
+from statefun.local.transport import (
+    HttpTransport,
+    InProcessTransport,
+    MockTransport,
+    Transport,
+    WSGITransport,
+)
 
 __all__ = [
     "EPOCH",
@@ -25,6 +31,7 @@ __all__ = [
     "InProcessTransport",
     "KafkaBridge",
     "LocalRuntime",
+    "MockTransport",
     "ModuleCheckError",
     "ModuleSpec",
     "ModuleYamlError",

@@ -30,6 +30,7 @@ from statefun.errors import RuntimeFailure
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
+from statefun.local.effects import Effects, from_response
 from statefun.local.events import (
     Backpressured,
     DelayFired,
@@ -64,13 +65,10 @@ from statefun.local.transport import (
     WSGITransport,
 )
 from statefun.local.values import LargeValue, decode_any, format_value
-from statefun.request_reply import BatchContext
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
 __all__ = ["DEFAULT_MAX_HOPS", "EgressRecord", "LocalRuntime", "StateView"]
 
-_MODIFY = FromFunction.PersistedValueMutation.MODIFY
-_DELETE = FromFunction.PersistedValueMutation.DELETE
 _KAFKA_RECORD = KafkaProducerRecord.DESCRIPTOR.full_name
 _KINESIS_RECORD = KinesisEgressRecord.DESCRIPTOR.full_name
 _RETRYABLE = {408, 409, 420, 429, 499, 500}
@@ -98,8 +96,7 @@ DEFAULT_MAX_HOPS = 10_000
 class _Inflight:
     batch: list[_Envelope]
     request: bytes
-    # what came back: the parsed response (over a wire) or the SDK's context (in-process)
-    response: FromFunction.InvocationResponse | BatchContext | None = None
+    effects: Effects | None = None  # what came back, whichever transport brought it
     error: RuntimeFailure | None = None
     attempts: int = 1
     hops: int = 0  # the longest chain of messages in the batch (see _Envelope)
@@ -170,7 +167,7 @@ def _egress_record(raw: _RawEgress) -> EgressRecord:
     )
 
 
-class _Effects(NamedTuple):
+class _Checked(NamedTuple):
     messages: list[_Envelope]
     delayed: list[tuple[int, _Envelope]]
     egresses: list[_RawEgress]
@@ -230,6 +227,7 @@ class LocalRuntime:
         #: How to decode the record values of each egress, for the trace and :meth:`egress`.
         self.egress_types: dict[str, type[Message]] = dict(egress_types or {})
         self._transports = dict(transports)
+        self._calls = {typename: _call_of(t) for typename, t in self._transports.items()}
         missing = [t for t in module.functions if t not in self._transports]
         if missing:
             raise ValueError(f"no transport for function types {missing}")
@@ -339,6 +337,7 @@ class LocalRuntime:
         if isinstance(transport, StatefulFunctions):
             transport = InProcessTransport(transport)
         self._transports[typename] = transport
+        self._calls[typename] = _call_of(transport)
 
     # -- inputs ----------------------------------------------------------------------------
 
@@ -738,27 +737,28 @@ class LocalRuntime:
         self._mailbox.append(("complete", address))
 
     def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
-        """One request with the retry policy of spec §3.4; fills ``response`` or ``error``."""
-        transport = self._transports[spec.typename]
-        if isinstance(transport, InProcessTransport):
-            try:
-                inflight.response = transport.invoke(spec.typename, inflight.request)
-            except TransportError as e:
-                inflight.error = self._failure(address, inflight, str(e), e.cause or e)
-            return
-        attempt = 1
-        result: Attempt | TransportError
+        """One request with the retry policy of spec §3.4; fills ``effects`` or ``error``."""
+        call = self._calls[spec.typename]
+        result: Attempt | Effects | TransportError
         try:
-            result = transport.send(spec.typename, inflight.request, spec.timeout)
+            result = call(spec.typename, inflight.request, spec.timeout)
         except TransportError as e:
             result = e
-        if isinstance(result, Attempt) and 200 <= result.status < 300:
-            self._accept(address, inflight, result)  # the common case: one attempt
+        if type(result) is Effects:  # a transport without a wire (in-process): no checks
+            inflight.effects = result
             return
+        if type(result) is Attempt and 200 <= result.status < 300:
+            self._accept(address, inflight, result)  # the common case over a wire
+            return
+        attempt = 1
         budget = spec.timeout
         elapsed = timedelta(0)
         backoff = timedelta(milliseconds=10)
         while True:
+            if isinstance(result, Effects):
+                inflight.attempts = attempt
+                inflight.effects = result
+                return
             if isinstance(result, TransportError):
                 last = str(result)
                 if not result.retryable:
@@ -791,7 +791,7 @@ class LocalRuntime:
             backoff *= 2
             attempt += 1
             try:
-                result = transport.send(spec.typename, inflight.request, spec.timeout)
+                result = call(spec.typename, inflight.request, spec.timeout)
             except TransportError as e:
                 result = e
 
@@ -816,7 +816,7 @@ class LocalRuntime:
                 e,
             )
             return
-        inflight.response = response.invocation_result
+        inflight.effects = from_response(response.invocation_result)
 
     def _failure(
         self, address: Address, inflight: _Inflight, reason: str, cause: BaseException | None
@@ -836,10 +836,10 @@ class LocalRuntime:
         st = self._addresses[address]
         inflight = st.inflight
         assert inflight is not None
-        effects: _Effects | None = None
+        effects: _Checked | None = None
         if inflight.error is None:
-            assert inflight.response is not None
-            prepared = self._prepare(address, st, inflight.response)
+            assert inflight.effects is not None
+            prepared = self._check(address, st, inflight.effects)
             if isinstance(prepared, str):
                 inflight.error = self._failure(address, inflight, prepared, None)
             else:
@@ -874,47 +874,17 @@ class LocalRuntime:
             inflight = st.inflight
             assert inflight is not None
             spec = self.module.functions[f"{address[0]}/{address[1]}"]
-            inflight.error = inflight.response = None
+            inflight.error = inflight.effects = None
             self._emit(Resumed(self.clock.now, _addr(address), len(inflight.batch)))
             self._call(address, spec, inflight)
             self._mailbox.insert(position, ("complete", address))
 
-    def _prepare(
-        self,
-        address: Address,
-        st: _AddressState,
-        response: FromFunction.InvocationResponse | BatchContext,
-    ) -> _Effects | str:
+    def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked | str:
         """The effects of a response, checked as the real job would; or why it would fail.
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
         """
-        if isinstance(response, BatchContext):  # in-process: the SDK's own records
-            mutations: list[tuple[str, bytes | None]] = [
-                (h.name, None if h.deleted else h.bytes() or b"")
-                for h in response.states.values()
-                if h.modified
-            ]
-            return self._check(
-                address,
-                st,
-                response.messages,
-                response.delayed_messages,
-                response.egresses,
-                mutations,
-            )
-        return self._check(address, st, *_read_response(response))
-
-    def _check(
-        self,
-        address: Address,
-        st: _AddressState,
-        messages: list[tuple[str, str, str, str, bytes]],
-        delayed: list[tuple[int, str, str, str, str, bytes]],
-        egresses: list[tuple[str, str, str, bytes]],
-        mutations: list[tuple[str, bytes | None]],
-    ) -> _Effects | str:
-        """Check a response's effects against the module (see :meth:`_prepare`)."""
+        messages, delayed, egresses, mutations = effects
         functions = self._function_keys
         assert st.inflight is not None
         hops = st.inflight.hops + 1
@@ -981,9 +951,9 @@ class LocalRuntime:
                     f"Accessing a non-existing remote function state: {name} "
                     f"(declared: {list(st.info.spec.state_names)})"
                 )
-        return _Effects(envelopes, timed, records, mutations)
+        return _Checked(envelopes, timed, records, mutations)
 
-    def _commit(self, address: Address, st: _AddressState, effects: _Effects) -> None:
+    def _commit(self, address: Address, st: _AddressState, effects: _Checked) -> None:
         """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
         now = self.clock.now
         record = self._observed
@@ -1159,44 +1129,6 @@ class LocalRuntime:
             callback(event)
 
 
-def _read_response(
-    response: FromFunction.InvocationResponse,
-) -> tuple[
-    list[tuple[str, str, str, str, bytes]],
-    list[tuple[int, str, str, str, str, bytes]],
-    list[tuple[str, str, str, bytes]],
-    list[tuple[str, bytes | None]],
-]:
-    """The effects of a parsed ``FromFunction`` in the shapes the SDK records them in."""
-    messages = []
-    outgoing = response.outgoing_messages  # (iterating an empty field is not free in upb)
-    for out in outgoing if outgoing else ():
-        t, argument = out.target, out.argument
-        messages.append((t.namespace, t.type, t.id, argument.type_url, argument.value))
-    delayed = []
-    delayed_invocations = response.delayed_invocations
-    for d in delayed_invocations if delayed_invocations else ():
-        t, argument = d.target, d.argument
-        delayed.append(
-            (d.delay_in_ms, t.namespace, t.type, t.id, argument.type_url, argument.value)
-        )
-    egresses = []
-    outgoing_egresses = response.outgoing_egresses
-    for e in outgoing_egresses if outgoing_egresses else ():
-        argument = e.argument
-        egresses.append((e.egress_namespace, e.egress_type, argument.type_url, argument.value))
-    mutations: list[tuple[str, bytes | None]] = []
-    state_mutations = response.state_mutations
-    for m in state_mutations if state_mutations else ():
-        mutation_type = m.mutation_type
-        if mutation_type == _MODIFY:
-            mutations.append((m.state_name, m.state_value))
-        elif mutation_type == _DELETE:
-            mutations.append((m.state_name, None))
-        # an unknown mutation type is ignored, as on Flink
-    return messages, delayed, egresses, mutations
-
-
 def _load(module: str | os.PathLike[str] | ModuleSpec) -> ModuleSpec:
     if isinstance(module, ModuleSpec):
         return module
@@ -1204,6 +1136,14 @@ def _load(module: str | os.PathLike[str] | ModuleSpec) -> ModuleSpec:
     if "\n" in text and not os.path.exists(text):
         return parse_module(text)
     return load_module(text)
+
+
+def _call_of(transport: Transport) -> Callable[[str, bytes, timedelta], Attempt | Effects]:
+    """How to call a transport: its ``call``, or ``send`` for a duck-typed one without it."""
+    call: Callable[[str, bytes, timedelta], Attempt | Effects] | None = getattr(
+        transport, "call", None
+    )
+    return call if call is not None else transport.send
 
 
 def _http(endpoint: str, spec: FunctionSpec) -> HttpTransport:

@@ -1,8 +1,9 @@
 """How the local runtime moves a request to a function and its response back.
 
 One small interface, several implementations (as httpx does): in-process through the SDK's
-handler, through a WSGI app with no sockets, and over real HTTP to an endpoint of module.yaml.
-A transport makes one attempt; the runtime applies the retry policy of spec §3.4.
+handler, through a WSGI app with no sockets, over real HTTP to an endpoint of module.yaml, and
+a scripted one for tests. A transport makes one attempt; the runtime applies the retry policy
+of spec §3.4. :class:`Transport` is the whole contract.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any as _TypingAny
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from statefun.core import StatefulFunctions
+from statefun.local.effects import Effects, from_context
 from statefun.request_reply import (
     AsyncRequestReplyHandler,
     BatchContext,
@@ -33,6 +35,7 @@ __all__ = [
     "Attempt",
     "HttpTransport",
     "InProcessTransport",
+    "MockTransport",
     "Transport",
     "TransportError",
     "WSGITransport",
@@ -58,15 +61,45 @@ class Attempt(NamedTuple):
     body: bytes
 
 
-class Transport(Protocol):
-    """Sends one serialized ``ToFunction`` and returns what came back."""
+class Transport:
+    """How the runtime reaches a function: one request in, what came back out.
 
-    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt: ...
+    Subclass it and implement :meth:`send`; a transport that can hand over the effects without
+    a wire also overrides :meth:`call` (the in-process one does). The runtime only ever calls
+    :meth:`call` and :meth:`describe`, and never asks which transport it holds, so a transport
+    that wraps another (to record, delay or fail requests) forwards :meth:`call` to take the
+    same path as the one it wraps. An object that has ``send`` and ``describe`` but does not
+    subclass this (the 2.x-era duck type) is accepted too and called through ``send``.
+    """
 
-    def describe(self) -> str: ...
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        """Make one attempt at a request and return the HTTP answer, whatever its status.
+
+        :arg typename: the function type (``namespace/type``) the request is for.
+        :arg request: a serialized ``ToFunction`` holding one ``InvocationBatchRequest``.
+        :arg timeout: the function's total ``timeout`` from module.yaml; a transport bounds
+            its own connect and read waits by it.
+        :returns: the status, content type and body of the answer (any status: the runtime
+            decides what is a success, what it retries and what fails the job).
+        :raises TransportError: when there is no HTTP answer: ``retryable`` for what a retry
+            may cure (refused, reset, timed out), not ``retryable`` for what it cannot.
+        """
+        raise NotImplementedError
+
+    def call(self, typename: str, request: bytes, timeout: timedelta) -> Attempt | Effects:
+        """:meth:`send`, or the response's :class:`~statefun.local.effects.Effects` directly.
+
+        The runtime's fast path: effects need no status or content-type checks and no
+        decoding. The default sends.
+        """
+        return self.send(typename, request, timeout)
+
+    def describe(self) -> str:
+        """A few words for the trace: ``in-process``, ``HTTP http://...``."""
+        return type(self).__name__
 
 
-class InProcessTransport:
+class InProcessTransport(Transport):
     """Calls the functions in this Python process through the SDK's request-reply handler.
 
     An exception raised by a function is not turned into HTTP 500: it propagates as a
@@ -87,6 +120,10 @@ class InProcessTransport:
     def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
         """The response bytes, as a function server would answer."""
         return Attempt(200, CONTENT_TYPE, build_response(self.invoke(typename, request)))
+
+    def call(self, typename: str, request: bytes, timeout: timedelta) -> Effects:
+        """The effects, read from the SDK's context without serializing a response."""
+        return from_context(self.invoke(typename, request))
 
     def invoke(self, typename: str, request: bytes) -> BatchContext:
         """Run the request through the SDK and return the context holding its effects.
@@ -119,7 +156,7 @@ def _run_coroutine(make: Callable[[], _TypingAny]) -> object:
         return pool.submit(lambda: asyncio.run(make())).result()
 
 
-class WSGITransport:
+class WSGITransport(Transport):
     """POSTs to a WSGI app (e.g. the walkthrough's Flask ``app``) in this process, no sockets."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], path: str = "/statefun") -> None:
@@ -171,7 +208,7 @@ class WSGITransport:
         return Attempt(int(status.split()[0]), content_type, body)
 
 
-class HttpTransport:
+class HttpTransport(Transport):
     """POSTs over real HTTP to an endpoint (``http``, ``https``, ``http+unix``, ``https+unix``)."""
 
     def __init__(
@@ -246,3 +283,49 @@ class _UnixConnection(http.client.HTTPConnection):
         sock.settimeout(self.timeout)
         sock.connect(self._unix_path)
         self.sock = sock
+
+
+class MockTransport(Transport):
+    """Answers from a script instead of calling a function, to play one in tests.
+
+    Each attempt takes the next answer of the script (the last one repeats): an
+    :class:`Attempt` is returned, an exception raised (a :class:`TransportError` for a
+    failure without an HTTP answer); a callable is called with ``(typename, request)`` and its
+    result used the same way. :attr:`requests` keeps every request sent, in order.
+
+    >>> from statefun.request_reply_pb2 import FromFunction
+    >>> ok = Attempt(200, CONTENT_TYPE, FromFunction().SerializeToString())
+    >>> mock = MockTransport(TransportError("connection refused"), ok)
+    >>> mock.send("example/greeter", b"", timedelta(seconds=1))
+    Traceback (most recent call last):
+      ...
+    statefun.local.transport.TransportError: connection refused
+    >>> mock.send("example/greeter", b"", timedelta(seconds=1)).status
+    200
+    >>> len(mock.requests)
+    2
+    """
+
+    def __init__(
+        self,
+        *answers: Attempt | BaseException | Callable[[str, bytes], Attempt],
+        name: str = "mock",
+    ) -> None:
+        if not answers:
+            raise ValueError("MockTransport needs at least one answer")
+        self.answers = list(answers)
+        self.name = name
+        #: ``(typename, request)`` of every attempt, in order.
+        self.requests: list[tuple[str, bytes]] = []
+
+    def describe(self) -> str:
+        return self.name
+
+    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
+        self.requests.append((typename, request))
+        answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
+        if not isinstance(answer, Attempt | BaseException):
+            answer = answer(typename, request)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer

@@ -20,7 +20,7 @@ from statefun.local.trace import (
     RequestSent,
     Resumed,
 )
-from statefun.local.transport import Attempt, TransportError
+from statefun.local.transport import Attempt, MockTransport, TransportError
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
 
@@ -357,38 +357,20 @@ def test_a_raising_function_applies_nothing_and_resume_resends_the_same_batch() 
     assert rt.failure is None
 
 
-class Scripted:
-    """A transport that answers from a script, to play a misbehaving function."""
-
-    def __init__(self, *answers: Attempt | Exception) -> None:
-        self.answers = list(answers)
-        self.calls = 0
-
-    def describe(self) -> str:
-        return "scripted"
-
-    def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
-        self.calls += 1
-        answer = self.answers[min(self.calls, len(self.answers)) - 1]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
 def ok(response: FromFunction) -> Attempt:
     return Attempt(200, "application/octet-stream", response.SerializeToString())
 
 
 def scripted_runtime(
     *answers: Attempt | Exception, **spec: TypingAny
-) -> tuple[LocalRuntime, Scripted]:
+) -> tuple[LocalRuntime, MockTransport]:
     rt = LocalRuntime.from_module(
         build_module(
             function("example/greeter", ["seen_count"], **spec), function("example/other")
         ),
         StatefulFunctions(),
     )
-    transport = Scripted(*answers)
+    transport = MockTransport(*answers)
     rt.bind("example/greeter", transport)
     return rt, transport
 
@@ -482,7 +464,7 @@ def test_wrong_content_type_fails_without_retry() -> None:
     rt, transport = scripted_runtime(Attempt(200, "application/octet-stream; charset=utf-8", b""))
     with pytest.raises(RuntimeFailure, match="Wrong HTTP content-type"):
         rt.ingest("names", key="A", value=GreetRequest(name="A"))
-    assert transport.calls == 1
+    assert len(transport.requests) == 1
 
 
 def test_empty_body_is_an_empty_response() -> None:
@@ -504,7 +486,7 @@ def test_non_retryable_status_fails_at_once(status: int) -> None:
         RuntimeFailure, match=f"Non successful HTTP response code {status} \\(why it failed\\)"
     ):
         rt.ingest("names", key="A", value=GreetRequest(name="A"))
-    assert transport.calls == 1
+    assert len(transport.requests) == 1
 
 
 @pytest.mark.parametrize("status", [500, 503, 429, 408])
@@ -519,7 +501,7 @@ def test_retryable_status_is_retried_with_backoff_until_the_timeout(status: int)
     )
     with pytest.raises(RuntimeFailure, match="Maximal request time has elapsed"):
         rt.ingest("names", key="A", value=GreetRequest(name="A"))
-    assert transport.calls == 7
+    assert len(transport.requests) == 7
 
 
 def test_a_retry_that_succeeds_applies_the_response() -> None:
@@ -528,7 +510,7 @@ def test_a_retry_that_succeeds_applies_the_response() -> None:
         TransportError("connection refused"), Attempt(500, None, b""), good
     )
     rt.ingest("names", key="A", value=GreetRequest(name="A"))
-    assert transport.calls == 3
+    assert len(transport.requests) == 3
     assert rt.state("example/greeter", "A") == {"seen_count": SeenCount(seen=1)}
 
 

@@ -1,0 +1,61 @@
+"""Effects: read from a wire response and from the SDK's context, they are the same records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from messages_pb2 import GreetRequest, SeenCount
+
+from statefun import StatefulFunctions, kafka_egress_record
+from statefun.local.effects import Effects, from_context, from_response
+from statefun.local.transport import InProcessTransport
+from statefun.request_reply import build_response
+from statefun.request_reply_pb2 import FromFunction
+from statefun.testing import InvocationBuilder
+
+
+def everything() -> StatefulFunctions:
+    """A function that uses every kind of effect, and deletes one state."""
+    fns = StatefulFunctions()
+
+    @fns.bind("example/greeter")
+    def greet(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        context.state("seen_count").pack(SeenCount(seen=len(request.name)))
+        del context["other"]
+        context.pack_and_send("example/other", "x", request)
+        context.pack_and_send_after(timedelta(seconds=2), "example/greeter", "y", request)
+        context.pack_and_send_egress(
+            "example/greets", kafka_egress_record(topic="greetings", key="k", value=request)
+        )
+
+    return fns
+
+
+def request() -> bytes:
+    builder = InvocationBuilder().with_target("example", "greeter", "Jerry")
+    builder.with_state("seen_count").with_state("other", SeenCount(seen=1))
+    builder.with_invocation(GreetRequest(name="Jerry")).with_invocation(GreetRequest(name="Al"))
+    return builder.SerializeToString()
+
+
+def test_in_process_effects_equal_the_wire_response_read_back() -> None:
+    transport = InProcessTransport(everything())
+    context = transport.invoke("example/greeter", request())
+    direct = from_context(context)
+    wire = FromFunction.FromString(build_response(context)).invocation_result
+    assert direct == from_response(wire)
+    assert len(direct.messages) == len(direct.delayed) == len(direct.egresses) == 2
+    assert [name for name, _ in direct.mutations] == ["seen_count", "other"]
+    assert direct.mutations[1] == ("other", None)
+    assert transport.call("example/greeter", request(), timedelta(seconds=1)) == direct
+
+
+def test_a_mutation_of_an_unknown_type_is_ignored_as_on_flink() -> None:
+    response = FromFunction()
+    result = response.invocation_result
+    kinds = FromFunction.PersistedValueMutation
+    result.state_mutations.add(state_name="kept", mutation_type=kinds.MODIFY, state_value=b"v")
+    result.state_mutations.add(state_name="gone", mutation_type=kinds.DELETE)
+    result.state_mutations.add(state_name="future", mutation_type=7, state_value=b"?")
+    assert from_response(result).mutations == [("kept", b"v"), ("gone", None)]
+    assert from_response(FromFunction().invocation_result) == Effects([], [], [], [])
