@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup walkthrough test lint chromium notebooks notebooks-build protos bench clean
+.PHONY: setup walkthrough test lint chromium notebooks notebooks-build i18n protos bench clean
 
 # A virtual environment with the package (editable) and every pinned extra.
 $(STAMP): pyproject.toml
@@ -38,6 +38,21 @@ notebooks: $(STAMP)
 # Regenerate the notebooks from notebooks/src and execute them (commit the result).
 notebooks-build: $(STAMP)
 	$(PY) scripts/build_notebooks.py
+
+# The learner-facing messages in other languages (statefun/locale, see statefun/i18n.py): Babel
+# extracts the messages marked in the package, merges them into each .po (translate what comes
+# out new or "fuzzy" there, then run this again) and compiles the .mo files that ship.
+# tests/notebooks/test_i18n.py fails while a .po or a .mo lags behind the code. A new language:
+# pybabel init -i $(I18N_POT) -d statefun/locale -D statefun -l LANG, then add it to LANGUAGES.
+I18N_POT := build/statefun.pot
+i18n: $(STAMP)
+	@mkdir -p $(dir $(I18N_POT))
+	$(VENV)/bin/pybabel -q extract -F statefun/locale/babel.cfg --add-location=file \
+		--sort-output --add-comments=NOTE: --project="StateFun Lab" --version=0.1.0 \
+		-o $(I18N_POT) .
+	$(VENV)/bin/pybabel update -i $(I18N_POT) -d statefun/locale -D statefun \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d statefun/locale -D statefun --statistics
 
 # Chromium for the browser tests (tests/browser): one already there (STATEFUN_LAB_CHROMIUM, or
 # chromium on the PATH), else Debian's package when run as root with apt (as on CI), else

@@ -2,8 +2,9 @@
 
 Every notebook has one source, ``notebooks/src/NN-name.yaml``: its markdown cells in English
 and Simplified Chinese, its code cells once (full-line comments tagged ``# en:`` / ``# zh:``
-are kept in their language only), and ``exercise: N`` cells whose starter and solution come
-from :mod:`statefun.exercises`. From it this script writes
+are kept in their language only; a ``set_language("en")`` call is given the edition's
+language), and ``exercise: N`` cells whose starter and solution come from
+:mod:`statefun.exercises`. From it this script writes
 
 * ``notebooks/en/NN-name.ipynb`` and ``notebooks/zh/NN-name.ipynb`` (solution editions),
 * ``notebooks/{en,zh}/practice/NN-name.ipynb`` for notebooks with exercises (starter code),
@@ -11,7 +12,8 @@ from :mod:`statefun.exercises`. From it this script writes
 
 then runs every notebook with nbclient (kernel ``python3`` of this virtual environment) so the
 committed outputs are the nbval contract. The editions of one notebook share every code cell
-(up to translated comments) and therefore every output.
+(up to translated comments and the language they select in their setup cell), so their outputs
+say the same things, each in its edition's language (:mod:`statefun.i18n`).
 
 Usage, from the repository root::
 
@@ -45,7 +47,11 @@ SOURCES = NOTEBOOKS / "src"
 LANGUAGES = ("en", "zh")
 KERNEL = "python3"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_PLACEHOLDER = "[interactive widget: run the notebook to use it]"
+#: What a widget's output becomes in the committed notebooks (the widget needs a live kernel).
+WIDGET_PLACEHOLDERS = {
+    "en": "[interactive widget: run the notebook to use it]",
+    "zh": "[交互控件：运行本笔记本即可使用]",
+}
 TIMEOUT = 120  # seconds per cell
 
 nbformat: Any = _nbformat  # it has no type hints
@@ -55,14 +61,18 @@ from statefun.exercises import EXERCISES, localize  # noqa: E402
 
 #: The first code cell of every notebook (kept in one place so all notebooks agree).
 SETUP = """\
-# en: Find the repository root above this notebook, work from there (so paths read as in
-# en: the docs), and make the walkthrough's greeter/ importable (greeter.py, messages_pb2.py).
-# zh: 找到本 notebook 上方的仓库根目录，切换到那里（路径与文档一致），
-# zh: 并让 greeter/ 目录可以被导入（greeter.py、messages_pb2.py）。
+# en: Speak this edition's language (checkers, hints, widgets), find the repository root above
+# en: this notebook, work from there (so paths read as in the docs), and make the
+# en: walkthrough's greeter/ importable (greeter.py, messages_pb2.py).
+# zh: 用本版本的语言显示检查结果、提示和控件；找到本笔记本上方的仓库根目录并切换到那里
+# zh: （路径与文档一致）；让演练的 greeter/ 目录可以被导入（greeter.py、messages_pb2.py）。
 import os
 import sys
 from pathlib import Path
 
+from statefun.i18n import set_language
+
+set_language("en")
 ROOT = next(
     p for p in [Path.cwd(), *Path.cwd().parents] if (p / "greeter" / "greeter.py").exists()
 )
@@ -150,9 +160,18 @@ def _banner(source: Source, lang: str, kind: str) -> str:
     return EDITION_BANNER[key].format(**links)
 
 
+_SET_LANGUAGE = re.compile(r'set_language\("[a-z]{2}"\)')
+
+
 def _code(source: str, lang: str) -> str:
+    """A code cell of one edition: its comments, and the language it selects."""
     text = localize(source, lang).rstrip("\n")
-    return text
+    return _SET_LANGUAGE.sub(f'set_language("{lang}")', text)
+
+
+def setup_code(lang: str) -> str:
+    """The setup cell of the ``lang`` editions."""
+    return _code(SETUP, lang)
 
 
 NBVAL_MARKERS = (
@@ -272,7 +291,8 @@ environment and says how to fix what is off.
 {rows_en}
 
 Each notebook comes in **English** (`en/`) and **Simplified Chinese** (`zh/`), generated from
-one source (`src/NN-name.yaml`) so both have the same code and the same outputs. Notebooks with
+one source (`src/NN-name.yaml`) so both run the same code; what the package prints (checkers,
+hints, widgets) follows the edition's language. Notebooks with
 exercises also come as a **practice edition** (`en/practice/`, `zh/practice/`): the exercise
 cells hold starter code, and `check_step_N(greet)` says *correct*, *wrong* (and why) or *not
 attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints and
@@ -280,14 +300,17 @@ attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints a
 
 ## 步骤（共 {total} 分钟）
 
-| # | notebook | 学什么 | 时长 |
+| # | 笔记本 | 学什么 | 时长 |
 | --- | --- | --- | --- |
 {rows_zh}
 
-每个 notebook 都有英文版（`en/`）和简体中文版（`zh/`），由同一个源文件生成，代码和输出完全相同。
-带练习的 notebook 另有练习版（`practice/`）：练习单元格里是起始代码，`check_step_N(greet)`
-会给出“正确”“还不对（及原因）”或“尚未作答”；`hint_step_N(1)` 等给出逐步提示，
-`solution_step_N()` 显示参考答案。
+每个笔记本都有英文版（`en/`）和简体中文版（`zh/`），由同一个源文件生成，运行的代码完全相同；
+检查器、提示和控件显示的文字跟随所在版本的语言（中文版在第一个代码单元格里调用
+`set_language("zh")`；也可以设置环境变量 `STATEFUN_LAB_LANG=zh`）。带练习的笔记本另有练习版
+（`practice/`）：练习单元格里是起始代码，`check_step_N(greet)` 会给出“正确”“还不对（及原因）”
+或“尚未作答”；`hint_step_N(1)` 等给出逐步提示，`solution_step_N()` 显示参考答案。
+中文术语与代码和 StateFun 文档中英文名称的对照表见
+[00 · 从这里开始](zh/00-start-here.ipynb)。
 
 ## For maintainers
 
@@ -298,6 +321,14 @@ attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints a
   --nbval-sanitize-with notebooks/nbval-sanitize.cfg` re-runs every edition and compares.
   Outputs are deterministic (virtual clock, seeded random names); cells that only display
   widgets are marked `# NBVAL_IGNORE_OUTPUT`, cells that need Docker or Kafka `# NBVAL_SKIP`.
+* What the package says to a learner (checkers, hints, widgets, the environment check) is
+  English in the code and translated in `statefun/locale/zh/LC_MESSAGES/statefun.po`; code
+  comments (in the sources and the exercises' code) come as `# en:` / `# zh:` lines. After
+  changing a message, run `make i18n` (Babel extracts the messages, updates the `.po` and
+  compiles the `.mo` that ships), translate what it leaves new or fuzzy, and run it again;
+  `tests/notebooks/test_i18n.py` fails until the catalog is complete. Chinese terms follow the
+  glossary of `src/00-start-here.yaml`; `tests/notebooks/test_zh_prose.py` fails when a
+  Chinese notebook shows English prose.
 * `benchmarks/notebooks.py` times each notebook and the whole nbval run. More in
   `docs/notebooks.md`: the source format, the widgets and the exercises.
 """
@@ -323,7 +354,7 @@ def _coalesce(outputs: list[Any]) -> list[Any]:
     return merged
 
 
-def _normalize(nb: Any) -> list[str]:
+def _normalize(nb: Any, lang: str) -> list[str]:
     """Make executed outputs stable; returns problems (stderr, errors) to report."""
     problems = []
     for cell in nb.cells:
@@ -338,7 +369,7 @@ def _normalize(nb: Any) -> list[str]:
                 problems.append(f"error in cell {cell['id']}: {output.get('ename')}")
             data = output.get("data")
             if data and WIDGET_VIEW in data:
-                output["data"] = {"text/plain": WIDGET_PLACEHOLDER}
+                output["data"] = {"text/plain": WIDGET_PLACEHOLDERS[lang]}
                 output["metadata"] = {}
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
@@ -369,7 +400,7 @@ def execute(path: Path) -> tuple[Path, float, list[str]]:
     )
     client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
     elapsed = time.perf_counter() - started
-    problems = _normalize(nb)
+    problems = _normalize(nb, path.relative_to(NOTEBOOKS).parts[0])
     nbformat.write(nb, path)
     return path, elapsed, problems
 
@@ -424,7 +455,7 @@ def code_cells_agree(sources: list[Source]) -> list[str]:
         for kind in {k for _, k in source.editions()}:
             stripped = {
                 lang: [
-                    re.sub(r"(?m)^\s*#.*\n?", "", c.source)
+                    _SET_LANGUAGE.sub("set_language(...)", re.sub(r"(?m)^\s*#.*\n?", "", c.source))
                     for c in render(source, lang, kind).cells
                     if c.cell_type == "code"
                 ]

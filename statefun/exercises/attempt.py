@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from statefun.core import StatefulFunctions, parse_typename
+from statefun.i18n import gettext as _
 
 __all__ = ["is_placeholder", "resolve_function"]
 
@@ -65,17 +66,15 @@ def resolve_function(
         bound = target.functions.get(parse_typename(typename))
         if bound is None:
             names = sorted(f"{ns}/{t}" for ns, t in target.functions)
-            return None, (
-                f"nothing is bound to {typename!r} in these functions (bound: "
-                f"{', '.join(names) or 'nothing'}). Decorate your function with "
-                f"@functions.bind({typename!r})."
-            )
+            return None, _(
+                "nothing is bound to {typename!r} in these functions (bound: {bound}). Decorate "
+                "your function with @functions.bind({typename!r})."
+            ).format(typename=typename, bound=", ".join(names) or _("nothing"))
         return bound.func, ""
     if target is None:
-        return None, "pass your function to the checker, e.g. check_step_2(greet)."
+        return None, _("pass your function to the checker, e.g. check_step_2(greet).")
     if not callable(target):
-        return None, (
-            f"the checker takes your function (or your StatefulFunctions), got a "
-            f"{type(target).__name__}."
-        )
+        return None, _(
+            "the checker takes your function (or your StatefulFunctions), got a {type}."
+        ).format(type=type(target).__name__)
     return target, ""

@@ -4,8 +4,10 @@ The notebooks' exercise cells are generated from :attr:`Exercise.starter` (pract
 and :attr:`Exercise.solution` (solution editions), and ``solution_step_N()`` prints the same
 solution, so the three cannot drift.
 
-Code comments may come in two languages: a full-line comment starting ``# en:`` or ``# zh:``
-is kept only in that language's notebooks (see :func:`localize`).
+Code comments come in both languages: a full-line comment starting ``# en:`` or ``# zh:``
+is kept only in that language's notebooks and solutions (see :func:`localize`). Everything else
+an exercise says (title, hints, verdicts) is English in the code and translated through the
+message catalogs of :mod:`statefun.i18n`.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from statefun.exercises.result import CheckResult
+from statefun.i18n import LANGUAGES, get_language
+from statefun.i18n import gettext as _
 
 __all__ = ["LANGUAGES", "Exercise", "localize"]
-
-LANGUAGES = ("en", "zh")
 
 _TAGGED = re.compile(r"^(?P<indent>\s*)# (?P<lang>[a-z]{2}): ?(?P<text>.*)$")
 
 
-def localize(code: str, lang: str) -> str:
-    """``code`` for one language: its ``# <lang>:`` comment lines untagged, the others dropped."""
+def localize(code: str, lang: str | None = None) -> str:
+    """``code`` for one language (the current one by default): its ``# <lang>:`` comment lines
+    untagged, the others dropped."""
+    lang = get_language() if lang is None else lang
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; use one of {LANGUAGES}")
     out = []
@@ -42,16 +46,16 @@ def localize(code: str, lang: str) -> str:
 class Exercise:
     """One exercise of the notebooks.
 
-    ``hints`` are ``(english, chinese)`` pairs, from a nudge to nearly the answer.
-    ``preamble`` is the code a notebook runs before the exercise cell (imports and a fresh
-    ``functions``); the tests run the solution after it.
+    ``title`` and ``hints`` are English messages (marked with ``N_``), from a nudge to nearly
+    the answer, translated when shown. ``preamble`` is the code a notebook runs before the
+    exercise cell (imports and a fresh ``functions``); the tests run the solution after it.
     """
 
     step: int
     title: str
     starter: str
     solution: str
-    hints: tuple[tuple[str, str], ...]
+    hints: tuple[str, ...]
     preamble: str
     checker: Callable[..., CheckResult]
 
@@ -59,32 +63,34 @@ class Exercise:
         return self.checker(target, **kwargs)
 
     def hint(self, n: int = 1) -> None:
-        """Print hint ``n`` (1 = the gentlest) in English and Chinese."""
-        total = len(self.hints)
+        """Print hint ``n`` (1 = the gentlest) in the current language."""
+        step, total = self.step, len(self.hints)
         if not isinstance(n, int) or n < 1:
-            print(f"Hints are numbered from 1: hint_step_{self.step}(1) … ({total} hints).")
+            print(
+                _("Hints are numbered from 1: hint_step_{step}(1) … ({total} hints).").format(
+                    step=step, total=total
+                )
+            )
             return
         if n > total:
             print(
-                f"Step {self.step} has {total} hints. Still stuck? solution_step_{self.step}() "
-                f"shows a solution.\n第 {self.step} 步共有 {total} 条提示。仍然卡住？"
-                f"solution_step_{self.step}() 会显示参考答案。"
+                _(
+                    "Step {step} has {total} hints. Still stuck? solution_step_{step}() shows a "
+                    "solution."
+                ).format(step=step, total=total)
             )
             return
-        english, chinese = self.hints[n - 1]
-        more = (
-            f"Next: hint_step_{self.step}({n + 1})"
-            if n < total
-            else f"Last hint. The solution: solution_step_{self.step}()"
-        )
-        print(
-            f"Hint {n} of {total} (提示 {n}/{total})\n{english}\n{chinese}\n({more})",
-        )
+        if n < total:
+            more = _("(Next: hint_step_{step}({next}))").format(step=step, next=n + 1)
+        else:
+            more = _("(Last hint. The solution: solution_step_{step}())").format(step=step)
+        head = _("Hint {n} of {total}").format(n=n, total=total)
+        print(f"{head}\n{_(self.hints[n - 1])}\n{more}")
 
     def show_solution(self) -> None:
-        """Print the solution (English comments), as the solution notebook has it."""
-        print(
-            f"# Step {self.step}, {self.title}: a solution (参考答案).\n"
-            f"# Copy it into the exercise cell, run it, then run the check.\n\n"
-            + localize(self.solution, "en").rstrip("\n")
-        )
+        """Print the solution as the solution notebook of the current language has it."""
+        header = _(
+            "# Step {step}, {title}: a solution.\n"
+            "# Copy it into the exercise cell, run it, then run the check."
+        ).format(step=self.step, title=_(self.title))
+        print(f"{header}\n\n" + localize(self.solution).rstrip("\n"))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 from statefun.exercises._repo import messages, repo_root
+from statefun.i18n import N_
+from statefun.i18n import gettext as _
 
 __all__ = ["EnvironmentReport", "Finding", "check_environment"]
 
@@ -17,7 +20,11 @@ INSTALL = ".venv/bin/python -m pip install -e '.[dev]'"
 
 @dataclass(frozen=True)
 class Finding:
-    """One line of the report: what, which version, and the fix when something is off."""
+    """One line of the report: what, which version, and the fix when something is off.
+
+    ``what`` is an English key (shown translated); ``found`` and ``fix`` are in the language
+    that was current when the check ran.
+    """
 
     what: str
     found: str
@@ -25,8 +32,15 @@ class Finding:
     fix: str = ""
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 @dataclass
 class EnvironmentReport:
+    """Every finding of :func:`check_environment`; prints one line per finding."""
+
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -41,20 +55,22 @@ class EnvironmentReport:
     def summary(self) -> str:
         """One stable line: what the notebooks' committed output shows when all is well."""
         if self.ok:
-            return "all good: the environment is ready for the StateFun Lab notebooks."
-        names = ", ".join(f.what for f in self.problems)
-        return (
-            f"{len(self.problems)} problem(s): {names}. Apply the fixes above, restart the "
-            f"kernel, and run the check again."
-        )
+            return _("all good: the environment is ready for the StateFun Lab notebooks.")
+        names = ", ".join(_(f.what) for f in self.problems)
+        return _(
+            "{count} problem(s): {names}. Apply the fixes above, restart the kernel, and run "
+            "the check again."
+        ).format(count=len(self.problems), names=names)
 
     def __str__(self) -> str:
-        width = max((len(f.what) for f in self.findings), default=0)
+        labels = [_(f.what) for f in self.findings]
+        width = max((_width(label) for label in labels), default=0)
         lines = []
-        for f in self.findings:
-            lines.append(f"{'✅' if f.ok else '❌'} {f.what:<{width}}  {f.found}")
+        for f, label in zip(self.findings, labels, strict=True):
+            pad = " " * (width - _width(label))
+            lines.append(f"{'✅' if f.ok else '❌'} {label}{pad}  {f.found}")
             if not f.ok and f.fix:
-                lines.append(f"   {'':<{width}}  fix it like this: {f.fix}")
+                lines.append(" " * (width + 5) + _("fix it like this: {fix}").format(fix=f.fix))
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -85,13 +101,13 @@ def check_environment() -> EnvironmentReport:
             "Python",
             py,
             sys.version_info >= (3, 11),
-            "install Python 3.11 or newer, then `make setup` (it creates .venv).",
+            _("install Python 3.11 or newer, then `make setup` (it creates .venv)."),
         )
     )
     try:
         root = repo_root()
     except RuntimeError as e:
-        add(Finding("statefun-lab", "not found", False, str(e)))
+        add(Finding("statefun-lab", _("not found"), False, str(e)))
         return report
     import statefun
 
@@ -100,9 +116,12 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             "statefun-lab",
-            f"{lab or 'not installed'} ({'this repository' if here else statefun.__file__})",
+            _("{version} ({where})").format(
+                version=lab or _("not installed"),
+                where=_("this repository") if here else statefun.__file__,
+            ),
             lab is not None and here,
-            f"from {root}: {INSTALL}",
+            _("from {root}: {command}").format(root=root, command=INSTALL),
         )
     )
     import google.protobuf
@@ -113,13 +132,15 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             "protobuf",
-            f"{pb}, backend {backend}",
+            _("{version}, backend {backend}").format(version=pb, backend=backend),
             _major(pb) >= 5 and backend != "python",
             (
-                f"{INSTALL} (it pins protobuf 7)"
+                _("{command} (it pins protobuf 7)").format(command=INSTALL)
                 if _major(pb) < 5
-                else "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
-                "slow), then restart the kernel"
+                else _(
+                    "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
+                    "slow), then restart the kernel"
+                )
             ),
         )
     )
@@ -128,7 +149,9 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             "ipywidgets",
-            f"{widgets or 'not installed'} (jupyterlab_widgets {frontend or 'not installed'})",
+            "{} (jupyterlab_widgets {})".format(
+                widgets or _("not installed"), frontend or _("not installed")
+            ),
             _major(widgets) >= 8 and frontend is not None,
             INSTALL,
         )
@@ -137,28 +160,33 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             "JupyterLab",
-            lab_version or "not installed",
+            lab_version or _("not installed"),
             _major(lab_version) >= 4,
-            f"{INSTALL}, then start it with `.venv/bin/jupyter lab notebooks/`",
+            _("{command}, then start it with `.venv/bin/jupyter lab notebooks/`").format(
+                command=INSTALL
+            ),
         )
     )
     venv = root / ".venv"
     in_venv = Path(sys.prefix).resolve() == venv.resolve() if venv.exists() else True
     add(
         Finding(
-            "kernel",
+            N_("kernel"),
             sys.executable,
             in_venv,
-            "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
-            "--sys-prefix`, start `.venv/bin/jupyter lab notebooks/`, and choose "
-            "'Python 3 (ipykernel)'",
+            _(
+                "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
+                "--sys-prefix`, start `.venv/bin/jupyter lab notebooks/`, and choose "
+                "'Python 3 (ipykernel)'"
+            ),
         )
     )
     try:
         messages()  # puts greeter/ on sys.path, as the notebooks' first cell does
         importlib.import_module("greeter")
-        found, ok = "greeter/greeter.py and messages_pb2 import", True
+        found, ok = _("greeter/greeter.py and messages_pb2 import"), True
     except Exception as e:  # an import error, or greeter.py failing at import time
-        found, ok = f"cannot import: {type(e).__name__}: {e}", False
-    add(Finding("walkthrough", found, ok, INSTALL))
+        found = _("cannot import: {error}").format(error=f"{type(e).__name__}: {e}")
+        ok = False
+    add(Finding(N_("walkthrough"), found, ok, INSTALL))
     return report

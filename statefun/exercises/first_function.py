@@ -6,6 +6,8 @@ from statefun.core import deduce_protobuf_types
 from statefun.exercises.catalog import Exercise
 from statefun.exercises.harness import Harness, ModuleArg, run_check
 from statefun.exercises.result import CheckResult
+from statefun.i18n import N_
+from statefun.i18n import gettext as _
 
 __all__ = ["EXERCISE", "check_step_2"]
 
@@ -33,24 +35,18 @@ functions = StatefulFunctions()
 """
 
 HINTS = (
-    (
+    N_(
         "The runtime calls greet(context, message) once per GreetRequest. Without a type hint "
         "the message is the packed google.protobuf.Any; with `greet_request: GreetRequest` the "
-        "SDK unpacks it.",
-        "运行时对每个 GreetRequest 调用一次 greet(context, message)。没有类型注解时，消息是打包的 "
-        "google.protobuf.Any；写上 `greet_request: GreetRequest`，SDK 会替你解包。",
+        "SDK unpacks it."
     ),
-    (
+    N_(
         "The name is a field of the message: greet_request.name. (It is also the function's "
-        "id, context.address.identity, because the Kafka key is the name.)",
-        "名字是消息的字段：greet_request.name。（它也是函数的 id，context.address.identity，"
-        "因为 Kafka 的 key 就是名字。）",
+        "id, context.address.identity, because the Kafka key is the name.)"
     ),
-    (
+    N_(
         "Change the signature to `def greet(context, greet_request: GreetRequest):` and make "
-        'the body `print(f"Welcome {greet_request.name}")`.',
-        "把函数签名改成 `def greet(context, greet_request: GreetRequest):`，函数体写 "
-        '`print(f"Welcome {greet_request.name}")`。',
+        'the body `print(f"Welcome {greet_request.name}")`.'
     ),
 )
 
@@ -61,30 +57,40 @@ def _scenario(h: Harness) -> str:
         printed = h.ingest(name)
         lines = [line.strip() for line in printed.splitlines() if line.strip()]
         expected = f"Welcome {name}"
-        when = f"for {name}'s GreetRequest"
+        fmt = {"when": _("for {name}'s GreetRequest").format(name=name), "expected": expected}
         if not lines:
             h.wrong(
-                f"your function ran {when} but printed nothing; print(...) the welcome, "
-                f"e.g. {expected!r}."
+                _(
+                    "your function ran {when} but printed nothing; print(...) the welcome, "
+                    "e.g. {expected!r}."
+                ).format(**fmt)
             )
         if expected not in lines:
             got = lines[-1] if len(lines) == 1 else " / ".join(lines)
             for other in greeted:
                 if got == f"Welcome {other}":
                     h.wrong(
-                        f"{when} your function printed {got!r}: {other}'s name is written into "
-                        f"your code. Take it from the message: greet_request.name."
+                        _(
+                            "{when} your function printed {got!r}: {other}'s name is written "
+                            "into your code. Take it from the message: greet_request.name."
+                        ).format(got=got, other=other, **fmt)
                     )
-            h.wrong(f"{when} your function printed {got!r}; expected {expected!r}.")
+            h.wrong(
+                _("{when} your function printed {got!r}; expected {expected!r}.").format(
+                    got=got, **fmt
+                )
+            )
         greeted.append(name)
     hinted = deduce_protobuf_types(h.fn) or []
     if h.GreetRequest not in hinted:
         h.wrong(
-            "it prints the right welcome, but the message parameter has no GreetRequest type "
-            "hint: write `def greet(context, greet_request: GreetRequest):` so the SDK "
-            "unpacks the message (and tells you when a wrong type arrives)."
+            _(
+                "it prints the right welcome, but the message parameter has no GreetRequest "
+                "type hint: write `def greet(context, greet_request: GreetRequest):` so the SDK "
+                "unpacks the message (and tells you when a wrong type arrives)."
+            )
         )
-    return (
+    return _(
         "your function received each GreetRequest unpacked (thanks to the type hint) and "
         "printed 'Welcome Jerry', then 'Welcome Elaine'."
     )
@@ -97,7 +103,7 @@ def check_step_2(greet: object, *, module: ModuleArg = None) -> CheckResult:
 
 EXERCISE = Exercise(
     step=2,
-    title="the first function",
+    title=N_("the first function"),
     starter=STARTER,
     solution=SOLUTION,
     hints=HINTS,

@@ -32,6 +32,7 @@ from statefun.errors import (
 from statefun.exercises._repo import messages, module_spec
 from statefun.exercises.attempt import is_placeholder, resolve_function
 from statefun.exercises.result import CheckResult, Status
+from statefun.i18n import gettext as _
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.local.clock import EPOCH
 from statefun.local.module_yaml import ModuleSpec, load_module, parse_module
@@ -90,15 +91,27 @@ def seconds(delta: timedelta) -> str:
     """``timedelta(seconds=61)`` as ``61 s``, ``timedelta(days=60)`` as ``60 days``."""
     total = delta.total_seconds()
     if total >= 86400 and total % 86400 == 0:
-        return f"{int(total // 86400)} days"
+        return _("{n} days").format(n=int(total // 86400))
     if total >= 1 and total == int(total):
-        return f"{int(total)} s"
-    return f"{total * 1000:g} ms"
+        return _("{n} s").format(n=int(total))
+    return _("{n} ms").format(n=f"{total * 1000:g}")
 
 
 def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, … (English; other languages say "the n-th" in their own messages)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def nth_request(name: str, n: int) -> str:
+    """What the harness is doing, for messages: ``Jerry's 2nd GreetRequest``."""
+    # NOTE: {ordinal} is English ("2nd"); a translation may use {n} (the number) instead.
+    return _("{name}'s {ordinal} GreetRequest").format(name=name, ordinal=ordinal(n), n=n)
+
+
+def at_time(offset: float) -> str:
+    """A virtual time as an offset from the clock's start: ``+30 s``."""
+    return _("+{n} s").format(n=f"{offset:g}")
 
 
 class Harness:
@@ -114,14 +127,19 @@ class Harness:
         self.module = _load(module)
         if FUNCTION not in self.module.functions:
             self.wrong(
-                f"the module does not declare the function {FUNCTION!r} (it declares "
-                f"{', '.join(sorted(self.module.functions)) or 'none'})."
+                _(
+                    "the module does not declare the function {function!r} (it declares "
+                    "{declared})."
+                ).format(
+                    function=FUNCTION,
+                    declared=", ".join(sorted(self.module.functions)) or _("none"),
+                )
             )
         self.functions = StatefulFunctions()
         try:
             self.functions.register(FUNCTION, fn)
         except FunctionSignatureError as e:
-            self.wrong(f"your function cannot be bound: {e}")
+            self.wrong(_("your function cannot be bound: {error}").format(error=e))
         self.transport = _Recorder(InProcessTransport(self.functions))
         egress_types = {EGRESS: self.GreetResponse} if EGRESS in self.module.egresses else None
         self.rt = LocalRuntime(self.module, {FUNCTION: self.transport}, egress_types=egress_types)
@@ -141,11 +159,11 @@ class Harness:
 
     @property
     def now(self) -> str:
-        return f"+{(self.rt.now - EPOCH).total_seconds():g} s"
+        return at_time((self.rt.now - EPOCH).total_seconds())
 
     def ingest(self, name: str, what: str | None = None) -> str:
         """Send a GreetRequest for ``name``; returns what the function printed."""
-        self.doing = what or f"{name}'s GreetRequest"
+        self.doing = what or _("{name}'s GreetRequest").format(name=name)
         with self._running() as out:
             self.rt.ingest("names", key=name, value=self.GreetRequest(name=name))
         return out.getvalue()
@@ -159,7 +177,7 @@ class Harness:
 
     def advance(self, secs: float) -> None:
         due = (self.rt.now - EPOCH).total_seconds() + secs
-        self.doing = f"the delayed messages due by +{due:g} s"
+        self.doing = _("the delayed messages due by {time}").format(time=at_time(due))
         with self._running():
             self.rt.advance(timedelta(seconds=secs))
 
@@ -187,8 +205,10 @@ class Harness:
         value = view["seen_count"]
         if not isinstance(value, self.SeenCount):
             self.wrong(
-                f"after {self.doing}, seen_count holds {format_value(value)}; it should hold a "
-                f"SeenCount: context.state('seen_count').pack(SeenCount(...))."
+                _(
+                    "after {doing}, seen_count holds {value}; it should hold a SeenCount: "
+                    "context.state('seen_count').pack(SeenCount(...))."
+                ).format(doing=self.doing, value=format_value(value))
             )
         return int(value.seen)  # type: ignore[attr-defined]
 
@@ -210,76 +230,94 @@ class Harness:
         """Exactly one record on ``example/greets``, topic ``greetings``, key ``name``,
         value ``GreetResponse(name=name, greeting=expected)``. ``others`` are names greeted
         earlier (to spot a name written into the code)."""
-        when = f"for {self.doing}"
+        when = _("for {doing}").format(doing=self.doing)
+        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC, "name": name}
         if not records:
             self.wrong(
-                f"nothing was sent to the egress {EGRESS!r} {when}. Send the GreetResponse in "
-                f"a Kafka record: context.pack_and_send_egress({EGRESS!r}, "
-                f"kafka_egress_record(topic={TOPIC!r}, key=..., value=...))."
+                _(
+                    "nothing was sent to the egress {egress!r} {when}. Send the GreetResponse "
+                    "in a Kafka record: context.pack_and_send_egress({egress!r}, "
+                    "kafka_egress_record(topic={topic!r}, key=..., value=...))."
+                ).format(**fmt)
             )
         if len(records) > 1:
-            self.wrong(f"{len(records)} records were sent {when}; send exactly one greeting.")
+            self.wrong(
+                _("{count} records were sent {when}; send exactly one greeting.").format(
+                    count=len(records), **fmt
+                )
+            )
         record = records[0]
         if record.topic != TOPIC:
             self.wrong(
-                f"the Kafka record {when} goes to topic {record.topic!r}, but greetings go to "
-                f"the topic {TOPIC!r} (the event generator reads it): "
-                f"kafka_egress_record(topic={TOPIC!r}, ...)."
+                _(
+                    "the Kafka record {when} goes to topic {got!r}, but greetings go to the "
+                    "topic {topic!r} (the event generator reads it): "
+                    "kafka_egress_record(topic={topic!r}, ...)."
+                ).format(got=record.topic, **fmt)
             )
         if record.key != name:
             if record.key is None:
                 self.wrong(
-                    f"the Kafka record {when} has no key. Give it the name as key "
-                    f"(key=greet_request.name): Kafka then keeps all greetings of one name "
-                    f"in one partition, in order."
+                    _(
+                        "the Kafka record {when} has no key. Give it the name as key "
+                        "(key=greet_request.name): Kafka then keeps all greetings of one name "
+                        "in one partition, in order."
+                    ).format(**fmt)
                 )
             self.wrong(
-                f"the Kafka record {when} has the key {record.key!r}; use the name as key "
-                f"({name!r}, i.e. greet_request.name)."
+                _(
+                    "the Kafka record {when} has the key {got!r}; use the name as key "
+                    "({name!r}, i.e. greet_request.name)."
+                ).format(got=record.key, **fmt)
             )
         value = record.value
         if not isinstance(value, self.GreetResponse):
             self.wrong(
-                f"the record {when} does not hold a GreetResponse: kafka_egress_record(..., "
-                f"value=GreetResponse(name=..., greeting=...))."
+                _(
+                    "the record {when} does not hold a GreetResponse: kafka_egress_record(..., "
+                    "value=GreetResponse(name=..., greeting=...))."
+                ).format(**fmt)
             )
         greeting = str(value.greeting)  # type: ignore[attr-defined]
         if greeting != expected:
             self.wrong(self._greeting_problem(name, greeting, expected, others, when))
         if value.name != name:  # type: ignore[attr-defined]
             got = value.name  # type: ignore[attr-defined]
-            shown = "empty" if not got else repr(got)
+            shown = _("empty") if not got else repr(got)
             self.wrong(
-                f"the GreetResponse {when} has the right greeting but its name is {shown}; "
-                f"set name={name!r} (the name from the request)."
+                _(
+                    "the GreetResponse {when} has the right greeting but its name is {shown}; "
+                    "set name={name!r} (the name from the request)."
+                ).format(shown=shown, **fmt)
             )
 
     def _greeting_problem(
         self, name: str, got: str, expected: str, others: tuple[str, ...], when: str
     ) -> str:
+        fmt = {"when": when, "got": got, "expected": expected}
         if not got:
-            return (
-                f"the GreetResponse {when} has no greeting; expected {expected!r}. Set its "
-                f"greeting field."
-            )
+            return _(
+                "the GreetResponse {when} has no greeting; expected {expected!r}. Set its "
+                "greeting field."
+            ).format(**fmt)
         for other in others:
             if other != name and got == expected.replace(name, other):
-                return (
-                    f"the greeting {when} is {got!r}: {other}'s name is written into your "
-                    f"code. Take the name from the message (greet_request.name) or from the "
-                    f"key (context.address.identity)."
-                )
+                return _(
+                    "the greeting {when} is {got!r}: {other}'s name is written into your code. "
+                    "Take the name from the message (greet_request.name) or from the key "
+                    "(context.address.identity)."
+                ).format(other=other, **fmt)
         if f"{FUNCTION}/{name}" in got:
-            return (
-                f"the greeting {when} is {got!r}: that is the whole address. The name is its "
-                f"id, context.address.identity (or greet_request.name)."
-            )
+            return _(
+                "the greeting {when} is {got!r}: that is the whole address. The name is its "
+                "id, context.address.identity (or greet_request.name)."
+            ).format(**fmt)
         if name not in got:
-            return (
-                f"the greeting {when} is {got!r}, without the name; expected {expected!r}. "
-                f"Take the name from the message: greet_request.name."
-            )
-        return f"the greeting {when} is {got!r}; expected {expected!r}."
+            return _(
+                "the greeting {when} is {got!r}, without the name; expected {expected!r}. "
+                "Take the name from the message: greet_request.name."
+            ).format(**fmt)
+        return _("the greeting {when} is {got!r}; expected {expected!r}.").format(**fmt)
 
     # -- explaining failures ---------------------------------------------------------------------
 
@@ -291,101 +329,113 @@ class Harness:
             return CheckResult(
                 self.step,
                 Status.NOT_ATTEMPTED,
-                "your function still raises NotImplementedError: replace it with your code.",
+                _("your function still raises NotImplementedError: replace it with your code."),
             )
         return CheckResult(self.step, Status.WRONG, self._explain_exception(cause))
 
     def _explain_exception(self, e: BaseException) -> str:
-        when = f"when {self.doing} arrived"
+        when = _("when {doing} arrived").format(doing=self.doing)
+        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC, "function": FUNCTION}
         if isinstance(e, MissingCallerError):
-            return (
-                f"{when}, your function called reply(): a message from an ingress (Kafka) has "
-                f"no caller to reply to. Send the greeting to the egress instead: "
-                f"context.pack_and_send_egress({EGRESS!r}, kafka_egress_record(...))."
-            )
+            return _(
+                "{when}, your function called reply(): a message from an ingress (Kafka) has no "
+                "caller to reply to. Send the greeting to the egress instead: "
+                "context.pack_and_send_egress({egress!r}, kafka_egress_record(...))."
+            ).format(**fmt)
         if isinstance(e, UnknownStateError):
-            declared = ", ".join(repr(n) for n in e.declared) or "none"
-            return (
-                f"{when}, your function used the state {e.name!r}, which module.yaml does not "
-                f"declare for {FUNCTION} (declared: {declared}). Use 'seen_count', or declare "
-                f"your state in a module and pass it: check_step_{self.step}(greet, module=...)."
-            )
+            declared = ", ".join(repr(n) for n in e.declared) or _("none")
+            return _(
+                "{when}, your function used the state {state!r}, which module.yaml does not "
+                "declare for {function} (declared: {declared}). Use 'seen_count', or declare "
+                "your state in a module and pass it: check_step_{step}(greet, module=...)."
+            ).format(state=e.name, declared=declared, step=self.step, **fmt)
         if isinstance(e, StateTypeMismatchError):
-            return f"{when}: {e}"
+            return _("{when}: {error}").format(error=e, **fmt)
         if isinstance(e, MessageTypeMismatchError):
             example = (
                 "message: Union[GreetRequest, Reset]"
                 if self.step == 8
                 else "greet_request: GreetRequest"
             )
-            return (
-                f"{when}, the message did not match the type hint of your function: "
-                f"{e.type_url.rsplit('/', 1)[-1]} is not among {', '.join(e.expected)}. Annotate "
-                f"the message parameter with every type it receives: {example}."
+            return _(
+                "{when}, the message did not match the type hint of your function: {got} is "
+                "not among {expected}. Annotate the message parameter with every type it "
+                "receives: {example}."
+            ).format(
+                got=e.type_url.rsplit("/", 1)[-1],
+                expected=", ".join(e.expected),
+                example=example,
+                **fmt,
             )
         if isinstance(e, AttributeError) and isinstance(getattr(e, "obj", None), AnyMessage):
-            return (
-                f"{when}, your function received a google.protobuf.Any (the packed message) "
-                f"and looked for {e.name!r} on it. Give the message parameter its type hint, "
-                f"`greet_request: GreetRequest`, and the SDK unpacks it for you."
-            )
+            return _(
+                "{when}, your function received a google.protobuf.Any (the packed message) and "
+                "looked for {attribute!r} on it. Give the message parameter its type hint, "
+                "`greet_request: GreetRequest`, and the SDK unpacks it for you."
+            ).format(attribute=e.name, **fmt)
         called = _called(e.__traceback__)
         if isinstance(e, ValueError) and called & {"send_egress", "pack_and_send_egress"}:
-            return (
-                f"{when}, your function sent to an egress with a bad id ({e}). An egress id "
-                f"is 'namespace/name' as declared in module.yaml: {EGRESS!r}. The Kafka topic "
-                f"({TOPIC!r}) goes into the record: kafka_egress_record(topic={TOPIC!r}, ...)."
-            )
+            return _(
+                "{when}, your function sent to an egress with a bad id ({error}). An egress id "
+                "is 'namespace/name' as declared in module.yaml: {egress!r}. The Kafka topic "
+                "({topic!r}) goes into the record: kafka_egress_record(topic={topic!r}, ...)."
+            ).format(error=e, **fmt)
         zero = _compute_greeting_with_zero(e.__traceback__)
         if zero:
-            return (
-                f"{when}, compute_greeting was called with seen=0: counting starts at 1. "
-                f"The first visit stores SeenCount(seen=1) and greets with 'Welcome'."
-            )
+            return _(
+                "{when}, compute_greeting was called with seen=0: counting starts at 1. The "
+                "first visit stores SeenCount(seen=1) and greets with 'Welcome'."
+            ).format(**fmt)
         where = _line_in(self.fn, e.__traceback__)
         text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         if where:
-            return f"{when}, `{where}` raised {text}"
-        return f"{when}, your function raised {text}"
+            return _("{when}, `{line}` raised {error}").format(line=where, error=text, **fmt)
+        return _("{when}, your function raised {error}").format(error=text, **fmt)
 
     def _explain_effects(self, failure: RuntimeFailure) -> str:
         reason = str(getattr(failure, "reason", failure))
         body = self.transport.last_response
         effects = decode_response(body) if body is not None else Effects()
         declared = sorted(self.module.egresses)
-        when = f"for {self.doing}"
+        when = _("for {doing}").format(doing=self.doing)
+        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC}
         for egress in effects.egresses:
             if egress.egress not in self.module.egresses:
                 extra = ""
                 if egress.egress.rsplit("/", 1)[-1] == TOPIC or egress.egress == TOPIC:
-                    extra = (
-                        f" The egress id is not the Kafka topic: the topic {TOPIC!r} goes into "
-                        f"the record (kafka_egress_record(topic={TOPIC!r}, ...))."
-                    )
+                    extra = " " + _(
+                        "The egress id is not the Kafka topic: the topic {topic!r} goes into "
+                        "the record (kafka_egress_record(topic={topic!r}, ...))."
+                    ).format(**fmt)
                 return (
-                    f"{when}, your function sent to the egress {egress.egress!r}, but module.yaml "
-                    f"declares {', '.join(repr(d) for d in declared) or 'no egress'}: send to "
-                    f"{EGRESS!r}.{extra}"
+                    _(
+                        "{when}, your function sent to the egress {got!r}, but module.yaml "
+                        "declares {declared}: send to {egress!r}."
+                    ).format(
+                        got=egress.egress,
+                        declared=", ".join(repr(d) for d in declared) or _("no egress"),
+                        **fmt,
+                    )
+                    + extra
                 )
             if not egress.argument.type_url.endswith(
                 "/" + KafkaProducerRecord.DESCRIPTOR.full_name
             ):
                 inner = egress.argument.type_url.rsplit("/", 1)[-1]
-                return (
-                    f"{when}, your function sent a message of type {inner} straight to the "
-                    f"Kafka egress "
-                    f"{egress.egress!r}. A Kafka egress takes Kafka records: wrap it with "
-                    f"kafka_egress_record(topic={TOPIC!r}, key=..., value=...)."
-                )
+                return _(
+                    "{when}, your function sent a message of type {type} straight to the Kafka "
+                    "egress {got!r}. A Kafka egress takes Kafka records: wrap it with "
+                    "kafka_egress_record(topic={topic!r}, key=..., value=...)."
+                ).format(type=inner, got=egress.egress, **fmt)
         for message in effects.messages:
             typename = f"{message.target.namespace}/{message.target.type}"
             if typename not in self.module.functions:
-                return (
-                    f"{when}, your function sent a message to {typename!r}, which module.yaml "
-                    f"does not declare as a function. Greetings go to the egress: "
-                    f"context.pack_and_send_egress({EGRESS!r}, ...)."
-                )
-        return f"{when}, the runtime failed: {reason}"
+                return _(
+                    "{when}, your function sent a message to {typename!r}, which module.yaml "
+                    "does not declare as a function. Greetings go to the egress: "
+                    "context.pack_and_send_egress({egress!r}, ...)."
+                ).format(typename=typename, **fmt)
+        return _("{when}, the runtime failed: {reason}").format(reason=reason, **fmt)
 
 
 def greeting_of(records: list[EgressRecord]) -> str | None:
@@ -432,15 +482,20 @@ def run_check(
     scenario: Callable[[Harness], str],
     *,
     module: ModuleArg = None,
-    starter_hint: str = "replace the ... with your code, run that cell, then run this check.",
+    starter_hint: str | None = None,
 ) -> CheckResult:
     """Resolve the learner's function, spot the starter, run ``scenario`` and give a verdict."""
     fn, problem = resolve_function(target)
     if fn is None:
         return CheckResult(step, Status.WRONG, problem)
     if is_placeholder(fn):
+        hint = starter_hint or _(
+            "replace the ... with your code, run that cell, then run this check."
+        )
         return CheckResult(
-            step, Status.NOT_ATTEMPTED, f"your function is still the starter: {starter_hint}"
+            step,
+            Status.NOT_ATTEMPTED,
+            _("your function is still the starter: {hint}").format(hint=hint),
         )
     try:
         harness = Harness(step, fn, module)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from statefun.exercises.catalog import Exercise
-from statefun.exercises.harness import FUNCTION, Harness, ModuleArg, run_check, seconds
+from statefun.exercises.harness import (
+    FUNCTION,
+    Harness,
+    ModuleArg,
+    at_time,
+    run_check,
+    seconds,
+)
 from statefun.exercises.result import CheckResult
 from statefun.exercises.state import expected_greeting
+from statefun.i18n import N_
+from statefun.i18n import gettext as _
 
 __all__ = ["EXERCISE", "check_step_8"]
 
@@ -31,9 +40,11 @@ def greet(context, message: Union[GreetRequest, Reset]):
     if isinstance(message, Reset):
         state = context.state("seen_count").unpack(SeenCount)
         if state and state.seen == message.seen:
-            # No visit since this Reset was sent: forget the user.
+            # en: No visit since this Reset was sent: forget the user.
+            # zh: 这条 Reset 发出后没有人再来过：忘掉这个用户。
             del context["seen_count"]
-        # Otherwise the user came back, and a newer Reset is on its way.
+        # en: Otherwise the user came back, and a newer Reset is on its way.
+        # zh: 否则用户回来过，一条更新的 Reset 已经在路上了。
         return
 
     state = context.state("seen_count").unpack(SeenCount) or SeenCount()
@@ -44,7 +55,8 @@ def greet(context, message: Union[GreetRequest, Reset]):
     record = kafka_egress_record(topic="greetings", key=message.name, value=response)
     context.pack_and_send_egress("example/greets", record)
 
-    # Forget this user in 60 s, unless they come back before (seen_count will have moved on).
+    # en: Forget this user in 60 s, unless they come back before (seen_count will have moved on).
+    # zh: 60 秒后忘掉这个用户，除非他在此之前回来（那时 seen_count 已经变了）。
     context.pack_and_send_after(
         timedelta(seconds=60), "example/greeter", context.address.identity, Reset(seen=state.seen)
     )
@@ -63,28 +75,19 @@ functions = StatefulFunctions()
 """
 
 HINTS = (
-    (
+    N_(
         "Two kinds of messages arrive now: GreetRequests from Kafka and your own Resets. The "
-        "Union type hint unpacks both; tell them apart with isinstance(message, Reset).",
-        "现在会收到两种消息：来自 Kafka 的 GreetRequest 和你自己发的 Reset。Union 类型注解会把两者"
-        "都解包；用 isinstance(message, Reset) 区分它们。",
+        "Union type hint unpacks both; tell them apart with isinstance(message, Reset)."
     ),
-    (
+    N_(
         "A delayed message cannot be cancelled. If Jerry comes at +0 s and +30 s, two Resets "
         "arrive, at +60 s and +90 s; only the last may forget him. Put the visit number "
-        "(state.seen after counting) into the Reset and compare it when the Reset arrives.",
-        "延迟消息无法取消。如果 Jerry 在 +0 秒和 +30 秒各来一次，"
-        "会有两条 Reset 分别在 +60 秒和 +90 秒到达；只有最后一条可以忘掉他。"
-        "把访问序号（计数后的 state.seen）放进 Reset，Reset 到达时比较它。",
+        "(state.seen after counting) into the Reset and compare it when the Reset arrives."
     ),
-    (
+    N_(
         "After greeting: context.pack_and_send_after(timedelta(seconds=60), 'example/greeter', "
         "context.address.identity, Reset(seen=state.seen)). On a Reset: state = unpack(SeenCount); "
-        "if state and state.seen == message.seen: del context['seen_count']; then return.",
-        "问候之后：context.pack_and_send_after(timedelta(seconds=60), 'example/greeter', "
-        "context.address.identity, Reset(seen=state.seen))。收到 Reset 时：state = "
-        "unpack(SeenCount)；若 state and state.seen == message.seen：del context['seen_count']；"
-        "然后 return。",
+        "if state and state.seen == message.seen: del context['seen_count']; then return."
     ),
 )
 
@@ -92,7 +95,7 @@ MINUTE = timedelta(seconds=60)
 
 
 def _greet(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:
-    h.ingest(name, f"{name}'s GreetRequest at {h.now}")
+    h.ingest(name, _("{name}'s GreetRequest at {time}").format(name=name, time=h.now))
     h.expect_greeting(h.new_egress(), name, expected_greeting(name, n), greeted)
 
 
@@ -100,47 +103,64 @@ def _check_timer(h: Harness, name: str, since: int) -> None:
     """The visit just made scheduled one delayed message to its own address, 60 s ahead."""
     scheduled = h.delays()[since:]
     address = f"{FUNCTION}/{name}"
+    fmt = {"name": name, "time": h.now, "address": address}
     if not scheduled:
         h.wrong(
-            f"{name}'s GreetRequest at {h.now} scheduled no delayed message. Send this address a "
-            f"Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
-            f"'example/greeter', context.address.identity, Reset(seen=...))."
+            _(
+                "{name}'s GreetRequest at {time} scheduled no delayed message. Send this "
+                "address a Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
+                "'example/greeter', context.address.identity, Reset(seen=...))."
+            ).format(**fmt)
         )
     if len(scheduled) > 1:
         h.wrong(
-            f"{name}'s GreetRequest at {h.now} scheduled {len(scheduled)} delayed messages; one "
-            f"Reset per visit is enough."
+            _(
+                "{name}'s GreetRequest at {time} scheduled {count} delayed messages; one Reset "
+                "per visit is enough."
+            ).format(count=len(scheduled), **fmt)
         )
     timer = scheduled[0]
     if timer.target != address:
         h.wrong(
-            f"the Reset goes to {timer.target}; send it to the function's own address, "
-            f"{address}: typename 'example/greeter' (context.address.typename()) and id "
-            f"context.address.identity."
+            _(
+                "the Reset goes to {target}; send it to the function's own address, {address}: "
+                "typename 'example/greeter' (context.address.typename()) and id "
+                "context.address.identity."
+            ).format(target=timer.target, **fmt)
         )
     delay = timer.due - timer.time
     if delay != MINUTE:
         extra = ""
         if delay == timedelta(days=60):
-            extra = " timedelta(60) means 60 days: write timedelta(seconds=60)."
+            extra = " " + _("timedelta(60) means 60 days: write timedelta(seconds=60).")
         elif delay == timedelta(milliseconds=60):
-            extra = " Write timedelta(seconds=60)."
-        h.wrong(f"the Reset is due {seconds(delay)} after the visit; it should be 60 s.{extra}")
+            extra = " " + _("Write timedelta(seconds=60).")
+        h.wrong(
+            _("the Reset is due {delay} after the visit; it should be 60 s.").format(
+                delay=seconds(delay)
+            )
+            + extra
+        )
 
 
 def _expect_forgotten(h: Harness, name: str, last_visit: str) -> None:
     seen = h.seen(name)
     if seen is None:
         return
+    fmt = {"time": h.now, "name": name, "last_visit": last_visit, "seen": seen}
     if seen == 0:
         h.wrong(
-            f"at {h.now}, {name}'s seen_count holds SeenCount(seen=0). Forget the user by "
-            f"deleting the state, del context['seen_count']: a stored zero stays forever."
+            _(
+                "at {time}, {name}'s seen_count holds SeenCount(seen=0). Forget the user by "
+                "deleting the state, del context['seen_count']: a stored zero stays forever."
+            ).format(**fmt)
         )
     h.wrong(
-        f"at {h.now}, 60 s after {name}'s last visit (at {last_visit}), seen_count is still "
-        f"{seen}. When the Reset of that visit arrives, delete the state: "
-        f"del context['seen_count']."
+        _(
+            "at {time}, 60 s after {name}'s last visit (at {last_visit}), seen_count is still "
+            "{seen}. When the Reset of that visit arrives, delete the state: "
+            "del context['seen_count']."
+        ).format(**fmt)
     )
 
 
@@ -160,33 +180,43 @@ def _scenario(h: Harness) -> str:
     h.advance(31)
     if h.new_egress():
         h.wrong(
-            "a greeting went out when a Reset arrived. Greet only GreetRequests: on a Reset, "
-            "decide whether to forget the user and return."
+            _(
+                "a greeting went out when a Reset arrived. Greet only GreetRequests: on a "
+                "Reset, decide whether to forget the user and return."
+            )
         )
-    _expect_forgotten(h, "George", "+0 s")
+    _expect_forgotten(h, "George", at_time(0))
     if h.seen("Jerry") != 2:
         h.wrong(
-            "Jerry came back at +30 s, but at +61 s his count is gone: the Reset sent at his "
-            "first visit (+0 s) erased it. Put the visit number into the Reset "
-            "(Reset(seen=state.seen)) and forget only if seen_count still has that number."
+            _(
+                "Jerry came back at +30 s, but at +61 s his count is gone: the Reset sent at "
+                "his first visit (+0 s) erased it. Put the visit number into the Reset "
+                "(Reset(seen=state.seen)) and forget only if seen_count still has that number."
+            )
             if h.seen("Jerry") is None
-            else f"at +61 s Jerry's seen_count is {h.seen('Jerry')}; it should still be 2."
+            else _("at +61 s Jerry's seen_count is {seen}; it should still be 2.").format(
+                seen=h.seen("Jerry")
+            )
         )
     # +91 s: the Reset of Jerry's +30 s visit has arrived.
     h.advance(30)
     if h.new_egress():
-        h.wrong("a greeting went out when a Reset arrived. Greet only GreetRequests.")
-    _expect_forgotten(h, "Jerry", "+30 s")
+        h.wrong(_("a greeting went out when a Reset arrived. Greet only GreetRequests."))
+    _expect_forgotten(h, "Jerry", at_time(30))
     # Jerry again: a new beginning, and counting goes on.
     _greet(h, "Jerry", 1, greeted)
     h.advance(5)
     _greet(h, "Jerry", 2, greeted)
     if h.seen("Jerry") != 2:
-        h.wrong(f"at {h.now} Jerry's seen_count is {h.seen('Jerry')}; expected 2.")
+        h.wrong(
+            _("at {time} Jerry's seen_count is {seen}; expected 2.").format(
+                time=h.now, seen=h.seen("Jerry")
+            )
+        )
     pending = [d for d in h.delays() if d.due > h.rt.now]
     if not pending:
-        h.wrong("Jerry's last visits scheduled no Reset.")
-    return (
+        h.wrong(_("Jerry's last visits scheduled no Reset."))
+    return _(
         "George was forgotten 60 s after his visit; Jerry, back at +30 s, was kept until +90 s "
         "(the older Reset was ignored), then welcomed as new at +91 s."
     )
@@ -199,7 +229,7 @@ def check_step_8(greet: object, *, module: ModuleArg = None) -> CheckResult:
 
 EXERCISE = Exercise(
     step=8,
-    title="forget after 60 s",
+    title=N_("forget after 60 s"),
     starter=STARTER,
     solution=SOLUTION,
     hints=HINTS,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from statefun.exercises.catalog import Exercise
 from statefun.exercises.harness import Harness, ModuleArg, run_check
 from statefun.exercises.result import CheckResult
+from statefun.i18n import N_
+from statefun.i18n import gettext as _
 
 __all__ = ["EXERCISE", "check_step_3"]
 
@@ -37,28 +39,20 @@ functions = StatefulFunctions()
 """
 
 HINTS = (
-    (
+    N_(
         "A function never talks to Kafka itself: it hands a record to an egress, named by its "
-        "id in module.yaml (example/greets). The Kafka topic goes inside the record.",
-        "函数从不直接访问 Kafka：它把记录交给一个 egress，用 module.yaml 里的 id "
-        "（example/greets）指明。Kafka 的 topic 写在记录里面。",
+        "id in module.yaml (example/greets). The Kafka topic goes inside the record."
     ),
-    (
+    N_(
         "kafka_egress_record(topic=..., key=..., value=...) builds the record from your "
         "GreetResponse; context.pack_and_send_egress(egress_id, record) packs it into an Any "
-        "and sends it.",
-        "kafka_egress_record(topic=..., key=..., value=...) 用你的 GreetResponse 构造记录；"
-        "context.pack_and_send_egress(egress_id, record) 把它打包成 Any 并发送。",
+        "and sends it."
     ),
-    (
+    N_(
         'response = GreetResponse(name=greet_request.name, greeting=f"Welcome '
         '{greet_request.name}"); record = kafka_egress_record(topic="greetings", '
         "key=greet_request.name, value=response); context.pack_and_send_egress("
-        '"example/greets", record)',
-        'response = GreetResponse(name=greet_request.name, greeting=f"Welcome '
-        '{greet_request.name}")；record = kafka_egress_record(topic="greetings", '
-        "key=greet_request.name, value=response)；context.pack_and_send_egress("
-        '"example/greets", record)',
+        '"example/greets", record)'
     ),
 )
 
@@ -69,7 +63,7 @@ def _scenario(h: Harness) -> str:
         h.ingest(name)
         h.expect_greeting(h.new_egress(), name, f"Welcome {name}", tuple(greeted))
         greeted.append(name)
-    return (
+    return _(
         "each GreetRequest got one Kafka record on example/greets: topic 'greetings', key = "
         "the name, value GreetResponse(name, 'Welcome <name>')."
     )
@@ -82,7 +76,7 @@ def check_step_3(greet: object, *, module: ModuleArg = None) -> CheckResult:
 
 EXERCISE = Exercise(
     step=3,
-    title="sending a response",
+    title=N_("sending a response"),
     starter=STARTER,
     solution=SOLUTION,
     hints=HINTS,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from statefun.exercises.catalog import Exercise
-from statefun.exercises.harness import Harness, ModuleArg, greeting_of, ordinal, run_check
+from statefun.exercises.harness import Harness, ModuleArg, greeting_of, nth_request, run_check
 from statefun.exercises.result import CheckResult
+from statefun.i18n import N_
+from statefun.i18n import gettext as _
 
 __all__ = ["EXERCISE", "check_step_4", "expected_greeting"]
 
@@ -48,28 +50,20 @@ functions = StatefulFunctions()
 """
 
 HINTS = (
-    (
+    N_(
         "State lives in the runtime, per address (example/greeter + the name), and comes with "
         "every request. Your function reads it, changes it, and hands it back: a Python "
-        "variable would be shared by all names and lost on restart.",
-        "状态保存在运行时里，按地址（example/greeter + 名字）区分，并随每个请求一起送来。"
-        "函数读取它、修改它、再交还给运行时；Python 变量会被所有名字共享，重启后也会丢失。",
+        "variable would be shared by all names and lost on restart."
     ),
-    (
+    N_(
         "unpack(SeenCount) gives a copy: after `state.seen += 1` nothing is saved until you call "
         "context.state('seen_count').pack(state). The first time unpack returns None: start "
-        "at SeenCount(seen=1).",
-        "unpack(SeenCount) 得到的是一份副本：`state.seen += 1` 之后，要调用 "
-        "context.state('seen_count').pack(state) 才会保存。第一次 unpack 返回 None：从 "
-        "SeenCount(seen=1) 开始。",
+        "at SeenCount(seen=1)."
     ),
-    (
+    N_(
         "state = context.state('seen_count').unpack(SeenCount) or SeenCount(); state.seen += 1; "
         "context.state('seen_count').pack(state); response = compute_greeting("
-        "greet_request.name, state.seen); then send it as in step 3.",
-        "state = context.state('seen_count').unpack(SeenCount) or SeenCount()；state.seen += 1；"
-        "context.state('seen_count').pack(state)；response = compute_greeting("
-        "greet_request.name, state.seen)；然后像第 3 步那样发送。",
+        "greet_request.name, state.seen); then send it as in step 3."
     ),
 )
 
@@ -85,39 +79,51 @@ def expected_greeting(name: str, seen: int) -> str:
 
 def _visit(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:
     """Visit ``n`` of ``name``: its greeting and the state afterwards."""
-    h.ingest(name, f"{name}'s {ordinal(n)} GreetRequest")
+    h.ingest(name, nth_request(name, n))
     records = h.new_egress()
     seen = h.seen(name)
     if seen is None:
         if n == 1:
             # Is the count kept somewhere else? A second visit tells.
             h.expect_greeting(records, name, expected_greeting(name, 1), greeted)
-            h.ingest(name, f"{name}'s 2nd GreetRequest")
+            h.ingest(name, nth_request(name, 2))
             again = h.new_egress()
             if h.seen(name) is None and greeting_of(again) == expected_greeting(name, 2):
                 h.wrong(
-                    "the greetings are right but seen_count stays empty: the count is kept in a "
-                    "Python variable, not in StateFun state. Such a variable is shared by all "
-                    "names across the function's processes and lost when they restart. Keep it "
-                    "in context.state('seen_count')."
+                    _(
+                        "the greetings are right but seen_count stays empty: the count is kept "
+                        "in a Python variable, not in StateFun state. Such a variable is shared "
+                        "by all names across the function's processes and lost when they "
+                        "restart. Keep it in context.state('seen_count')."
+                    )
                 )
         h.wrong(
-            f"after {h.doing}, seen_count is still empty: the count was never stored. After "
-            f"changing it, store it with context.state('seen_count').pack(state)."
+            _(
+                "after {doing}, seen_count is still empty: the count was never stored. After "
+                "changing it, store it with context.state('seen_count').pack(state)."
+            ).format(doing=h.doing)
         )
     if seen == n - 1 and n > 1:
         h.wrong(
-            f"after {h.doing}, seen_count is still {seen}: the count did not go up. Changes to "
-            f"the unpacked SeenCount are not saved by themselves: store it again with "
-            f"context.state('seen_count').pack(state) every time."
+            _(
+                "after {doing}, seen_count is still {seen}: the count did not go up. Changes to "
+                "the unpacked SeenCount are not saved by themselves: store it again with "
+                "context.state('seen_count').pack(state) every time."
+            ).format(doing=h.doing, seen=seen)
         )
     if seen == n - 1:
         h.wrong(
-            f"after {h.doing}, seen_count is SeenCount(seen=0): counting starts at 1. The first "
-            f"visit stores seen=1 and greets with 'Welcome'."
+            _(
+                "after {doing}, seen_count is SeenCount(seen=0): counting starts at 1. The "
+                "first visit stores seen=1 and greets with 'Welcome'."
+            ).format(doing=h.doing)
         )
     if seen != n:
-        h.wrong(f"after {h.doing}, seen_count should be {n}, but it is {seen}.")
+        h.wrong(
+            _("after {doing}, seen_count should be {expected}, but it is {seen}.").format(
+                doing=h.doing, expected=n, seen=seen
+            )
+        )
     h.expect_greeting(records, name, expected_greeting(name, n), greeted)
 
 
@@ -128,26 +134,36 @@ def _scenario(h: Harness) -> str:
         _visit(h, name, n, tuple(greeted))
         greeted.append(name)
     # A burst: Elaine's three requests queue up, the last two reach the function in one batch.
-    h.ingest_many(["Elaine"] * 3, "three GreetRequests for Elaine arriving at once")
+    h.ingest_many(["Elaine"] * 3, _("three GreetRequests for Elaine arriving at once"))
     records = h.new_egress()
     for n, record in enumerate(records[:3], start=1):
-        h.doing = f"Elaine's {ordinal(n)} GreetRequest (in a burst)"
+        h.doing = _("{request} (in a burst)").format(request=nth_request("Elaine", n))
         h.expect_greeting([record], "Elaine", expected_greeting("Elaine", n), tuple(greeted))
     if len(records) != 3:
-        h.wrong(f"three GreetRequests for Elaine gave {len(records)} greetings; expected 3.")
+        h.wrong(
+            _("three GreetRequests for Elaine gave {count} greetings; expected 3.").format(
+                count=len(records)
+            )
+        )
     if h.seen("Elaine") != 3:
-        h.wrong(f"after Elaine's three GreetRequests, seen_count is {h.seen('Elaine')}, not 3.")
+        h.wrong(
+            _("after Elaine's three GreetRequests, seen_count is {seen}, not 3.").format(
+                seen=h.seen("Elaine")
+            )
+        )
     # A second, fresh runtime must start from nothing.
     fresh = Harness(h.step, h.fn, h.module)
-    fresh.ingest("Jerry", "Jerry's GreetRequest in a fresh runtime")
+    fresh.ingest("Jerry", _("Jerry's GreetRequest in a fresh runtime"))
     first = greeting_of(fresh.new_egress())
     if first is not None and first != expected_greeting("Jerry", 1):
         fresh.wrong(
-            f"in a fresh runtime, Jerry's first greeting is {first!r}: your "
-            f"function remembers between runtimes, in a Python variable. Keep the count only in "
-            f"context.state('seen_count')."
+            _(
+                "in a fresh runtime, Jerry's first greeting is {got!r}: your function remembers "
+                "between runtimes, in a Python variable. Keep the count only in "
+                "context.state('seen_count')."
+            ).format(got=first)
         )
-    return (
+    return _(
         "Jerry was welcomed, seen again, charmed, then greeted at the 4th time; George and "
         "Elaine were counted on their own, also when two of Elaine's requests came in one batch. "
         "seen_count holds each count."
@@ -161,7 +177,7 @@ def check_step_4(greet: object, *, module: ModuleArg = None) -> CheckResult:
 
 EXERCISE = Exercise(
     step=4,
-    title="a stateful hello",
+    title=N_("a stateful hello"),
     starter=STARTER,
     solution=SOLUTION,
     hints=HINTS,

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import ipywidgets as w
 
+from statefun.i18n import gettext as _
+from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
 from statefun.widgets._refresh import offset, require_trace
@@ -62,40 +64,50 @@ class ClockControls:
 
     def __init__(self, rt: LocalRuntime, *, seconds: int = 61) -> None:
         self.driver = ClockDriver(rt)
-        self.seconds = w.BoundedIntText(value=seconds, min=1, max=864_000, description="Seconds")
-        self.advance_button = w.Button(
-            description="Advance", button_style="primary", icon="clock-o"
-        )
-        self.quick = {s: w.Button(description=f"+{s} s") for s in (1, 10, 61)}
+        self.seconds = w.BoundedIntText(value=seconds, min=1, max=864_000)
+        self.advance_button = w.Button(button_style="primary", icon="clock-o")
+        self.quick = {s: w.Button() for s in (1, 10, 61)}
         self.now = w.Label(value="")
         self.events = w.HTML(value="")
+        self.title = w.HTML()
         self.advance_button.on_click(lambda _: self.advance(self.seconds.value))
         for s, button in self.quick.items():
             button.on_click(lambda _, s=s: self.advance(s))
-        self._render()
+        self._last_advance: float | None = None
+        self._relabel()
+        on_language_change(self._relabel)
         self.widget = w.VBox(
             [
-                w.HBox([w.HTML("<b>Virtual clock</b>"), self.now]),
+                w.HBox([self.title, self.now]),
                 w.HBox([self.seconds, self.advance_button, *self.quick.values()]),
                 self.events,
             ]
         )
+
+    def _relabel(self, language: str = "") -> None:
+        self.seconds.description = _("Seconds")
+        self.advance_button.description = _("Advance")
+        for s, button in self.quick.items():
+            button.description = _("+{n} s").format(n=s)
+        self.title.value = "<b>{}</b>".format(html.escape(_("Virtual clock")))
+        self._render(self._last_advance)
 
     def advance(self, seconds: float) -> None:
         self.driver.advance(seconds)
         self._render(seconds)
 
     def _render(self, seconds: float | None = None) -> None:
-        self.now.value = f"now {self.driver.now}"
+        self.now.value = _("now {time}").format(time=self.driver.now)
         if seconds is None:
             return
+        self._last_advance = seconds
         lines = [
             f"{_MARKS.get(type(e), '·')} {html.escape(str(e).strip())}" for e in self.driver.last
         ]
-        body = "<br>".join(lines) or "nothing was due"
+        body = "<br>".join(lines) or html.escape(_("nothing was due"))
+        advanced = html.escape(_("+{n} s").format(n=f"{seconds:g}"))
         self.events.value = (
-            f"<div style='font-family:monospace;font-size:12px'><b>+{seconds:g} s</b><br>"
-            f"{body}</div>"
+            f"<div style='font-family:monospace;font-size:12px'><b>{advanced}</b><br>{body}</div>"
         )
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import ipywidgets as w
 from google.protobuf.message import Message
 
+from statefun.i18n import gettext as _
+from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.widgets.clock import ClockControls
 from statefun.widgets.egress_log import EgressLog
@@ -35,8 +37,9 @@ class Dashboard:
         self.log = EgressLog(rt, egress)
         self.clock = ClockControls(rt)
         self.trace = TraceView(rt)
-        tabs = w.Tab(children=[self.trace.widget, self.clock.widget])
-        tabs.titles = ("Trace", "Clock")
+        self.tabs = tabs = w.Tab(children=[self.trace.widget, self.clock.widget])
+        self._relabel()
+        on_language_change(self._relabel)
         self.widget = w.VBox(
             [
                 w.HBox(
@@ -47,6 +50,9 @@ class Dashboard:
                 tabs,
             ]
         )
+
+    def _relabel(self, language: str = "") -> None:
+        self.tabs.titles = (_("Trace"), _("Clock"))
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:
         return self.widget._repr_mimebundle_(**kwargs)

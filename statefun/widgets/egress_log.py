@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import ipywidgets as w
 from google.protobuf.message import DecodeError, Message
 
+from statefun.i18n import gettext as _
+from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Egressed, Event
 from statefun.local.values import format_value
@@ -100,23 +103,27 @@ class EgressLog:
         self.lines = EgressLines(rt, egress, value_type)
         self.text = w.Textarea(value="", disabled=True, rows=rows, layout=w.Layout(width="100%"))
         self.count = w.Label(value="")
-        self.clear_button = w.Button(description="Clear", icon="eraser")
+        self.clear_button = w.Button(icon="eraser")
         self.clear_button.on_click(lambda _: self.lines.clear())
+        self.title = w.HTML()
         self._refresher = Refresher(self._render)
         self.lines.listeners.append(self._refresher.request)
-        self._render()
+        self._relabel()
+        on_language_change(self._relabel)
         self.widget = w.VBox(
-            [
-                w.HBox(
-                    [w.HTML(f"<b>Egress</b> <code>{egress}</code>"), self.count, self.clear_button]
-                ),
-                self.text,
-            ]
+            [w.HBox([self.title, self.count, self.clear_button]), self.text],
         )
+
+    def _relabel(self, language: str = "") -> None:
+        self.clear_button.description = _("Clear")
+        self.title.value = "<b>{}</b> <code>{}</code>".format(
+            html.escape(_("Egress")), html.escape(self.lines.egress)
+        )
+        self._render()
 
     def _render(self) -> None:
         self.text.value = self.lines.text
-        self.count.value = f"{self.lines.total} record(s)"
+        self.count.value = _("{count} record(s)").format(count=self.lines.total)
 
     def close(self) -> None:
         self.lines.close()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import ipywidgets as w
 
+from statefun.i18n import gettext as _
+from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, StateChanged, StateExpired
 from statefun.local.values import format_value
@@ -25,7 +27,7 @@ class StateRow:
     last_change: str = ""
 
     def line(self) -> str:
-        states = ", ".join(f"{n}={v}" for n, v in self.states.items()) or "(no state)"
+        states = ", ".join(f"{n}={v}" for n, v in self.states.items()) or _("(no state)")
         return f"{self.address}  {states}" + (f"  [{self.last_change}]" if self.last_change else "")
 
 
@@ -69,9 +71,9 @@ class StateTable:
             return
         time = offset(event.time)
         if isinstance(event, StateExpired):
-            change = f"{time} {event.name} expired"
+            change = _("{time} {state} expired").format(time=time, state=event.name)
         elif event.after is None:
-            change = f"{time} {event.name} deleted"
+            change = _("{time} {state} deleted").format(time=time, state=event.name)
         else:
             change = (
                 f"{time} {event.name}: {format_value(event.before)} → {format_value(event.after)}"
@@ -82,18 +84,19 @@ class StateTable:
 
     def to_html(self) -> str:
         if not self._rows:
-            return "<i>no state yet: send a message</i>"
+            return "<i>{}</i>".format(html.escape(_("no state yet: send a message")))
+        head = "".join(
+            f"<th style='text-align:left;padding:2px 8px'>{html.escape(label)}</th>"
+            for label in (_("address"), _("state"), _("last change"))
+        )
         out = [
             '<table style="border-collapse:collapse;font-family:monospace;font-size:12px">',
-            "<tr><th style='text-align:left;padding:2px 8px'>address</th>"
-            "<th style='text-align:left;padding:2px 8px'>state</th>"
-            "<th style='text-align:left;padding:2px 8px'>last change</th></tr>",
+            f"<tr>{head}</tr>",
         ]
         for row in self.rows:
-            states = (
-                "<br>".join(f"{html.escape(n)} = {html.escape(v)}" for n, v in row.states.items())
-                or "<i>(no state)</i>"
-            )
+            states = "<br>".join(
+                f"{html.escape(n)} = {html.escape(v)}" for n, v in row.states.items()
+            ) or "<i>{}</i>".format(html.escape(_("(no state)")))
             out.append(
                 f"<tr><td style='padding:2px 8px'>{html.escape(row.address)}</td>"
                 f"<td style='padding:2px 8px'>{states}</td>"
@@ -111,8 +114,14 @@ class StateInspector:
         self.html = w.HTML()
         self._refresher = Refresher(self._render)
         self.table.listeners.append(self._refresher.request)
+        self.title = w.HTML()
+        self._relabel()
+        on_language_change(self._relabel)
+        self.widget = w.VBox([self.title, self.html])
+
+    def _relabel(self, language: str = "") -> None:
+        self.title.value = "<b>{}</b> {}".format(html.escape(_("State")), html.escape(_("(live)")))
         self._render()
-        self.widget = w.VBox([w.HTML("<b>State</b> (live)"), self.html])
 
     def _render(self) -> None:
         self.html.value = self.table.to_html()

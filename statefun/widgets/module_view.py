@@ -9,6 +9,8 @@ from pathlib import Path
 import ipywidgets as w
 
 from statefun.errors import ModuleYamlError
+from statefun.i18n import gettext as _
+from statefun.i18n import on_language_change
 from statefun.local.check import FunctionRegistry, check_module
 from statefun.local.module_yaml import ModuleSpec, parse_module
 
@@ -17,8 +19,8 @@ __all__ = ["ModuleReport", "ModuleYamlView", "describe_module", "validate_module
 
 def _duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
+        return _("{n} min").format(n=f"{seconds / 60:g}")
+    return _("{n} s").format(n=f"{seconds:g}")
 
 
 def describe_module(module: ModuleSpec) -> list[str]:
@@ -29,24 +31,44 @@ def describe_module(module: ModuleSpec) -> list[str]:
         for s in fn.states:
             ttl = ""
             if s.expire_after is not None:
-                ttl = f" (expires {_duration(s.expire_after.total_seconds())} {s.expire_mode})"
+                ttl = " " + _("(expires {duration} {mode})").format(
+                    duration=_duration(s.expire_after.total_seconds()), mode=s.expire_mode
+                )
             states.append(s.name + ttl)
         lines.append(
-            f"function {fn.typename}: {fn.kind} {fn.endpoint}, states "
-            f"[{', '.join(states) or 'none'}], maxNumBatchRequests {fn.max_num_batch_requests}, "
-            f"timeout {_duration(fn.timeout.total_seconds())}"
+            _(
+                "function {typename}: {kind} {endpoint}, states [{states}], "
+                "maxNumBatchRequests {batch}, timeout {timeout}"
+            ).format(
+                typename=fn.typename,
+                kind=fn.kind,
+                endpoint=fn.endpoint,
+                states=", ".join(states) or _("none"),
+                batch=fn.max_num_batch_requests,
+                timeout=_duration(fn.timeout.total_seconds()),
+            )
         )
     for ingress in module.ingresses.values():
         routes = "; ".join(
             f"{r.topic} ({r.type_url}) -> {', '.join(r.targets)}" for r in ingress.topics
         )
         lines.append(
-            f"ingress {ingress.id}: {ingress.kind} {ingress.address}, "
-            f"starts at {ingress.startup_position.get('type')}, {routes}"
+            _("ingress {id}: {kind} {address}, starts at {position}, {routes}").format(
+                id=ingress.id,
+                kind=ingress.kind,
+                address=ingress.address,
+                position=ingress.startup_position.get("type"),
+                routes=routes,
+            )
         )
     for egress in module.egresses.values():
         lines.append(
-            f"egress {egress.id}: {egress.kind} {egress.address}, {egress.delivery_semantic}"
+            _("egress {id}: {kind} {address}, {semantic}").format(
+                id=egress.id,
+                kind=egress.kind,
+                address=egress.address,
+                semantic=egress.delivery_semantic,
+            )
         )
     return lines
 
@@ -63,12 +85,16 @@ class ModuleReport:
 
     def __str__(self) -> str:
         if self.error is not None:
-            return f"❌ invalid: {self.error}"
+            return "❌ " + _("invalid: {error}").format(error=self.error)
         assert self.module is not None
-        head = f'✅ valid module.yaml (version "{self.module.version}")'
+        head = "✅ " + _('valid module.yaml (version "{version}")').format(
+            version=self.module.version
+        )
         lines = [head, *(f"   {line}" for line in self.summary)]
         if self.problems:
-            lines.append(f"❌ {len(self.problems)} problem(s) with the functions:")
+            lines.append(
+                "❌ " + _("{count} problem(s) with the functions:").format(count=len(self.problems))
+            )
             lines.extend(f"   - {p}" for p in self.problems)
         return "\n".join(lines)
 
@@ -114,16 +140,15 @@ class ModuleYamlView:
             continuous_update=False,
             layout=w.Layout(width="100%", height="360px"),
         )
-        self.validate_button = w.Button(
-            description="Validate", button_style="primary", icon="check"
-        )
-        self.reset_button = w.Button(description="Reset", icon="undo")
+        self.validate_button = w.Button(button_style="primary", icon="check")
+        self.reset_button = w.Button(icon="undo")
         self.result = w.HTML()
         self.report = validate_module_text(self.original, path=path, functions=functions)
         self.validate_button.on_click(lambda _: self.validate())
         self.reset_button.on_click(lambda _: self.reset())
         self.editor.observe(lambda _: self.validate(), names="value")
-        self._render()
+        self._relabel()
+        on_language_change(self._relabel)
         self.widget = w.VBox(
             [
                 w.HBox(
@@ -133,6 +158,12 @@ class ModuleYamlView:
                 self.result,
             ]
         )
+
+    def _relabel(self, language: str = "") -> None:
+        self.validate_button.description = _("Validate")
+        self.reset_button.description = _("Reset")
+        # The report's summary was written in the language of its validation: redo it.
+        self.validate()
 
     def validate(self) -> ModuleReport:
         self.report = validate_module_text(

@@ -12,6 +12,8 @@ import ipywidgets as w
 from google.protobuf.message import Message
 
 from statefun.errors import RuntimeFailure
+from statefun.i18n import N_, on_language_change
+from statefun.i18n import gettext as _
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, RequestSent, Responded
 
@@ -21,8 +23,9 @@ __all__ = ["DEFAULT_NAMES", "PACES", "GreetRequestSender", "GreetSender"]
 DEFAULT_NAMES = ("Jerry", "George", "Elaine", "Kramer", "Newman", "Frank")
 
 #: How N names are sent: each to the end, one per virtual second (like the event generator),
-#: or all queued up at once (so the runtime batches them).
-PACES = ("one by one", "one per second", "all at once")
+#: or all queued up at once (so the runtime batches them). The values are English (for code);
+#: the sender's menu shows them translated.
+PACES = (N_("one by one"), N_("one per second"), N_("all at once"))
 
 
 class GreetRequestSender:
@@ -127,19 +130,23 @@ class GreetSender:
         count: int = 10,
     ) -> None:
         self.logic = GreetRequestSender(rt, message_type, ingress=ingress, names=names, seed=seed)
-        self.name = w.Text(value="", placeholder="a name, e.g. Jerry", description="Name")
-        self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.name = w.Text(value="")
+        self.send_button = w.Button(button_style="primary", icon="paper-plane")
         self.count = w.BoundedIntText(value=count, min=1, max=10_000, description="N")
-        self.pace = w.Dropdown(options=PACES, value=PACES[0], description="Pace")
-        self.random_button = w.Button(description="Send N random names", icon="random")
-        self.progress = w.IntProgress(value=0, min=0, max=count, description="Sent")
+        self.pace = w.Dropdown(options=[(p, p) for p in PACES], value=PACES[0])
+        self.random_button = w.Button(icon="random")
+        self.progress = w.IntProgress(value=0, min=0, max=count)
         self.status = w.HTML(value="")
+        self.title = w.HTML()
         self.send_button.on_click(self._on_send)
         self.random_button.on_click(self._on_random)
-        title = html.escape(message_type.DESCRIPTOR.name)
+        self._message_name = message_type.DESCRIPTOR.name
+        self._ingress = ingress
+        self._relabel()
+        on_language_change(self._relabel)
         self.widget = w.VBox(
             [
-                w.HTML(f"<b>Send {title}s</b> to the ingress <code>{html.escape(ingress)}</code>"),
+                self.title,
                 w.HBox([self.name, self.send_button]),
                 w.HBox([self.count, self.pace, self.random_button]),
                 self.progress,
@@ -147,20 +154,37 @@ class GreetSender:
             ]
         )
 
+    def _relabel(self, language: str = "") -> None:
+        self.name.placeholder = _("a name, e.g. Jerry")
+        self.name.description = _("Name")
+        self.send_button.description = _("Send")
+        pace = self.pace.value
+        self.pace.options = [(_(p), p) for p in PACES]
+        self.pace.value = pace
+        self.pace.description = _("Pace")
+        self.random_button.description = _("Send N random names")
+        self.progress.description = _("Sent")
+        self.title.value = _("<b>Send {message}s</b> to the ingress <code>{ingress}</code>").format(
+            message=html.escape(self._message_name), ingress=html.escape(self._ingress)
+        )
+
     def _report(self, text: str, error: bool = False) -> None:
         color = "#d62728" if error else "#333"
         self.status.value = f'<span style="color:{color}">{html.escape(text)}</span>'
 
-    def _on_send(self, _: object = None) -> None:
+    def _on_send(self, event: object = None) -> None:
         name = self.name.value.strip()
+        if not name:
+            self._report(_("type a name first"), error=True)
+            return
         try:
             self.logic.send(name)
         except (ValueError, RuntimeFailure) as e:
             self._report(str(e), error=True)
             return
-        self._report(f"sent {name}")
+        self._report(_("sent {name}").format(name=name))
 
-    def _on_random(self, _: object = None) -> None:
+    def _on_random(self, event: object = None) -> None:
         names = self.logic.pick(self.count.value)
         self.progress.max = len(names)
         self.progress.value = 0
@@ -173,7 +197,11 @@ class GreetSender:
         except RuntimeFailure as e:
             self._report(str(e), error=True)
             return
-        self._report(f"sent {len(names)} names ({self.pace.value}): {_summary(names)}")
+        self._report(
+            _("sent {count} names ({pace}): {names}").format(
+                count=len(names), pace=_(self.pace.value), names=_summary(names)
+            )
+        )
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -5,14 +5,25 @@ from __future__ import annotations
 import itertools
 import linecache
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from statefun.exercises import EXERCISES, localize
+from statefun.i18n import get_language, set_language
 
 _cells = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Each test starts in English (whatever STATEFUN_LAB_LANG says) and leaves the language as
+    it found it."""
+    before = get_language()
+    set_language("en")
+    yield
+    set_language(before)
 
 
 def run_cell(source: str, namespace: dict[str, Any]) -> dict[str, Any]:
