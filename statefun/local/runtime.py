@@ -87,6 +87,20 @@ def _addr(a: Address) -> str:
 # record, a message from outside, or a delayed message that let virtual time pass).
 _Envelope = tuple[Address | None, Address, str, bytes, int]
 
+
+class _Completion:
+    """The mailbox event that the request in flight at ``address`` has completed."""
+
+    __slots__ = ("address",)
+
+    def __init__(self, address: Address) -> None:
+        self.address = address
+
+
+# What the mailbox holds, in arrival order: a message to deliver (the envelope itself, to stay
+# a GC-untracked tuple) or the completion of a request.
+_MailboxEvent = _Envelope | _Completion
+
 #: The default of ``LocalRuntime(max_hops=...)``: how long a chain of messages between
 #: functions may grow, without new input or virtual time passing, before it is taken for a loop.
 DEFAULT_MAX_HOPS = 10_000
@@ -240,7 +254,7 @@ class LocalRuntime:
         self._senders: dict[Address, Address] = {}  # the last sender of each message target
         self._subscribers: list[Callable[[Event], None]] = []
         self._addresses: dict[Address, _AddressState] = {}
-        self._mailbox: deque[tuple[str, _TypingAny]] = deque()
+        self._mailbox: deque[_MailboxEvent] = deque()
         self._timers: list[tuple[datetime, int, _Envelope]] = []
         self._seq = itertools.count()
         self._blocked = 0
@@ -382,7 +396,7 @@ class LocalRuntime:
             caller_ns, caller_type = parse_typename(caller[0])
             source = (caller_ns, caller_type, caller[1])
         type_url, payload = _packed(message)
-        self._mailbox.append(("deliver", (source, (namespace, name, id), type_url, payload, 0)))
+        self._mailbox.append((source, (namespace, name, id), type_url, payload, 0))
         self._maybe_run(run)
 
     def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
@@ -411,7 +425,7 @@ class LocalRuntime:
                         self._shown(envelope),
                     )
                 )
-                self._mailbox.append(("deliver", envelope))
+                self._mailbox.append(envelope)
             if self._should_run(run):
                 self.run()
         self._expire_until(when)
@@ -427,43 +441,21 @@ class LocalRuntime:
     def run(self) -> int:
         """Process everything that is due (to quiescence). Returns the number of steps."""
         steps = 0
-        mailbox = self._mailbox
-        addresses = self._addresses
-        while True:
-            if self._failed or self._blocked or not mailbox:
-                if not self.step():
-                    return steps
-            else:  # the common case, inlined from step()
-                kind, payload = mailbox.popleft()
-                if kind == "deliver":
-                    st = addresses.get(payload[1])
-                    if (
-                        st is not None
-                        and st.inflight is not None
-                        and (st.info.limit <= 0 or len(st.backlog) + 1 < st.info.limit)
-                    ):
-                        st.backlog.append(payload)  # in flight: it waits for the next batch
-                    else:
-                        self._deliver(payload)
-                else:
-                    self._complete(payload)
+        while self.step():
             steps += 1
+        return steps
 
     def step(self) -> bool:
         """Process one queued event; False when nothing is left. Failures raise RuntimeFailure."""
         if self._failed:
             self._resend_failed()
-        if self._blocked or not self._mailbox:
-            event = self._next_event()
-            if event is None:
-                return False
+        event = self._next_event()
+        if event is None:
+            return False
+        if type(event) is tuple:
+            self._deliver(event)
         else:
-            event = self._mailbox.popleft()
-        kind, payload = event
-        if kind == "deliver":
-            self._deliver(payload)
-        else:
-            self._complete(payload)
+            self._complete(event.address)  # type: ignore[union-attr]
         return True
 
     def resume(self) -> int:
@@ -474,16 +466,14 @@ class LocalRuntime:
     def pending(self) -> tuple[str, ...]:
         """What waits in the mailbox, in order (for step-by-step mode)."""
         out = []
-        for kind, payload in self._mailbox:
-            if kind == "deliver":
-                source = _addr(payload[0]) if payload[0] else "ingress"
-                out.append(
-                    f"message {source} -> {_addr(payload[1])}: {format_value(_value(payload))}"
-                )
-            else:
-                state = self._addresses[payload]
+        for event in self._mailbox:
+            if isinstance(event, _Completion):
+                state = self._addresses[event.address]
                 batch = len(state.inflight.batch) if state.inflight else 0
-                out.append(f"response of {_addr(payload)} (batch of {batch})")
+                out.append(f"response of {_addr(event.address)} (batch of {batch})")
+            else:
+                source = _addr(event[0]) if event[0] else "ingress"
+                out.append(f"message {source} -> {_addr(event[1])}: {format_value(_value(event))}")
         return tuple(out)
 
     @property
@@ -655,18 +645,18 @@ class LocalRuntime:
             )
         type_url = route.type_url
         for namespace, name in targets:
-            self._mailbox.append(("deliver", (None, (namespace, name, key), type_url, payload, 0)))
+            self._mailbox.append((None, (namespace, name, key), type_url, payload, 0))
 
     # -- internals: the per-address state machine -------------------------------------------
 
-    def _next_event(self) -> tuple[str, _TypingAny] | None:
+    def _next_event(self) -> _MailboxEvent | None:
         mailbox = self._mailbox
         if not mailbox:
             return None
         if self._blocked:
             # Backpressure: input waits; only completions of in-flight requests are processed.
             for index, event in enumerate(mailbox):
-                if event[0] == "complete":
+                if type(event) is _Completion:
                     del mailbox[index]
                     return event
             return None
@@ -734,7 +724,7 @@ class LocalRuntime:
                 )
             )
         self._call(address, spec, inflight)
-        self._mailbox.append(("complete", address))
+        self._mailbox.append(_Completion(address))
 
     def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
         """One request with the retry policy of spec §3.4; fills ``effects`` or ``error``."""
@@ -877,7 +867,7 @@ class LocalRuntime:
             inflight.error = inflight.effects = None
             self._emit(Resumed(self.clock.now, _addr(address), len(inflight.batch)))
             self._call(address, spec, inflight)
-            self._mailbox.insert(position, ("complete", address))
+            self._mailbox.insert(position, _Completion(address))
 
     def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked | str:
         """The effects of a response, checked as the real job would; or why it would fail.
@@ -975,7 +965,7 @@ class LocalRuntime:
             if record:
                 self._emit(MessageSent(now, source_text, _addr(envelope[1]), self._shown(envelope)))
             senders[envelope[1]] = address
-            mailbox.append(("deliver", envelope))
+            mailbox.append(envelope)
         for delay_ms, envelope in effects.delayed:
             senders[envelope[1]] = address
             due = now + timedelta(milliseconds=delay_ms)
