@@ -9,6 +9,15 @@
 
 from __future__ import annotations
 
+from statefun.flink.jars import JAR_SETS, LockedJar, classpath, fetch_jars, locked_jars
 from statefun.flink.java import Java, find_java
 
-__all__ = ["Java", "find_java"]
+__all__ = [
+    "JAR_SETS",
+    "Java",
+    "LockedJar",
+    "classpath",
+    "fetch_jars",
+    "find_java",
+    "locked_jars",
+]
