@@ -490,6 +490,7 @@ class _Fetcher:
                     self._discard(part, have)
                     have = 0
                 mode = "wb"
+            got = 0
             with part.open(mode) as f:
                 while True:
                     if self.stop.is_set():
@@ -505,9 +506,17 @@ class _Fetcher:
                         break
                     f.write(chunk)
                     have += len(chunk)
+                    got += len(chunk)
                     self.progress.add(len(chunk))
-        if have < jar.size:
+            announced = response.headers.get("Content-Length")
+            chunked = "chunked" in (response.headers.get("Transfer-Encoding") or "")
+        # read(n) returns b"" when the connection drops, even before Content-Length bytes.
+        if announced is not None and announced.isdigit() and got < int(announced):
+            raise _Retry(f"connection lost after {have} of {jar.size} bytes")
+        if have < jar.size and announced is None and not chunked:
             raise _Retry(f"connection closed after {have} of {jar.size} bytes")
+        # Otherwise the body is whole, even if it is not the size the lock says: the checksum
+        # then tells (a retry would get the same bytes).
 
     def _discard(self, part: Path, n: int) -> None:
         part.unlink(missing_ok=True)

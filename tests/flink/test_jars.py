@@ -281,6 +281,24 @@ def test_a_part_longer_than_the_jar_is_started_over(repo: FakeRepository, tmp_pa
     assert repo.requests_for(jar) == [(None, 200)]
 
 
+def test_a_server_file_of_another_size_is_a_checksum_error_not_a_retry(
+    repo: FakeRepository, tmp_path: Path
+) -> None:
+    jar = repo.add("a", 10_000)
+    short = repo.files["/" + jar.path][:4000]
+    repo.files["/" + jar.path] = short
+    part = tmp_path / (jar.path + ".part")
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"x" * 5000)
+    with pytest.raises(JarChecksumError) as info:
+        fetch(repo, [jar], tmp_path)
+    assert info.value.actual == hashlib.sha256(short).hexdigest()
+    # The resume past the server's end (416) started over once; the whole short body was the
+    # answer, so no more attempts.
+    assert repo.requests_for(jar) == [("bytes=5000-", 416), (None, 200)]
+    assert not part.exists()
+
+
 def test_a_dropped_connection_is_resumed(repo: FakeRepository, tmp_path: Path) -> None:
     repo.mode = "drop-once"
     jar = repo.add("big", 200_000)
