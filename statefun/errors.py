@@ -214,10 +214,10 @@ class JarRefusedError(JarDownloadError):
 
 
 class JarNetworkError(JarDownloadError):
-    """A jar download failed on the network: offline, DNS, refused connection, timeout,
-    connection dropped, or a server error that persisted through the retries.
+    """A jar download failed on the network, after its retries.
 
-    What was received is kept (``<path>.part``); running again resumes it.
+    Offline, DNS, a refused connection, a timeout, a dropped connection, or a server error
+    (5xx) that persisted. What was received is kept (``<path>.part``); running again resumes it.
     """
 
 
