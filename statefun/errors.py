@@ -14,6 +14,12 @@ __all__ = [
     "FunctionFileError",
     "FunctionSignatureError",
     "InvalidRequestError",
+    "JarChecksumError",
+    "JarDownloadError",
+    "JarLockError",
+    "JarNetworkError",
+    "JarRefusedError",
+    "JavaNotFoundError",
     "MessageTypeMismatchError",
     "MissingCallerError",
     "ModuleCheckError",
@@ -162,3 +168,76 @@ class FunctionFileError(ValueError, StatefunError):
 
 class RuntimeFailure(RuntimeError, StatefunError):
     """The local runtime could not invoke a function; nothing of the failed batch was applied."""
+
+
+class JarLockError(ValueError, StatefunError):
+    """The jar lock (``statefun/flink/jars.lock.json``) is missing, broken or lacks a jar set."""
+
+
+class JarDownloadError(OSError, StatefunError):
+    """A jar of the real engine could not be downloaded (base of the three kinds below).
+
+    ``url`` is where it was fetched from and ``path`` where it belongs in the cache.
+    """
+
+    def __init__(self, message: str, *, url: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        self.path = path
+
+
+class JarRefusedError(JarDownloadError):
+    """The Maven repository refused a jar (HTTP 401, 403, 404, 410 or 451).
+
+    ``refused`` lists every refused jar as ``(coordinate, url, path, status)``; the message
+    says to download each by hand and put it at its path, or to point
+    ``STATEFUN_LAB_MAVEN_URL`` at a mirror that serves it.
+    """
+
+    def __init__(self, refused: list[tuple[str, str, str, int]]) -> None:
+        self.refused = refused
+        lines = [
+            f"  {coordinate}: HTTP {status} for {url}\n    -> put the file at {path}"
+            for coordinate, url, path, status in refused
+        ]
+        n = len(refused)
+        super().__init__(
+            f"the Maven repository refused {n} jar{'s' if n != 1 else ''}:\n"
+            + "\n".join(lines)
+            + f"\nDownload {'each' if n != 1 else 'it'} by hand (from that URL or any copy of "
+            f"the same version) and put it at the path shown; it is checked against the lock's "
+            f"sha256 on the next run. Or set STATEFUN_LAB_MAVEN_URL to a Maven repository that "
+            f"serves {'them' if n != 1 else 'it'}.",
+            url=refused[0][1],
+            path=refused[0][2],
+        )
+
+
+class JarNetworkError(JarDownloadError):
+    """A jar download failed on the network, after its retries.
+
+    Offline, DNS, a refused connection, a timeout, a dropped connection, or a server error
+    (5xx) that persisted. What was received is kept (``<path>.part``); running again resumes it.
+    """
+
+
+class JarChecksumError(JarDownloadError):
+    """A downloaded (or hand-placed) jar's sha256 differs from the lock's; the file was removed."""
+
+    def __init__(self, coordinate: str, *, url: str, path: str, expected: str, actual: str) -> None:
+        self.coordinate = coordinate
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{coordinate}: checksum mismatch for {path} (from {url}): sha256 {actual}, the "
+            f"lock expects {expected}. The file was removed; run again to download it again. "
+            f"If it happens again, the repository or a proxy serves other bytes for it: set "
+            f"STATEFUN_LAB_MAVEN_URL to another Maven repository, or put a good copy at that "
+            f"path by hand.",
+            url=url,
+            path=path,
+        )
+
+
+class JavaNotFoundError(RuntimeError, StatefunError):
+    """No usable Java for the real engine (Flink 1.11 needs Java 8, 11, or 17+ with flags)."""
