@@ -19,6 +19,7 @@ __all__ = [
     "ModuleCheckError",
     "ModuleYamlError",
     "RuntimeFailure",
+    "ServingConfigError",
     "StateTypeMismatchError",
     "StatefunError",
     "UnknownFunctionError",
@@ -162,3 +163,7 @@ class FunctionFileError(ValueError, StatefunError):
 
 class RuntimeFailure(RuntimeError, StatefunError):
     """The local runtime could not invoke a function; nothing of the failed batch was applied."""
+
+
+class ServingConfigError(ValueError, StatefunError):
+    """A ``statefun.serving`` setting (an argument or an environment variable) cannot be used."""
