@@ -23,9 +23,14 @@ Phases, each ``--seconds`` long, while ``--concurrency`` clients POST the reques
 sends for a first "Jerry" (keep-alive where the server allows it) and time each answer:
 
 ``normal``     nothing else;
-``slow-body``  3 more connections send their headers and then their body at 2 bytes a second;
-``idle``       300 more connections are opened and send nothing;
-``keep-alive`` 300 more connections make one request each, then stay open, silent.
+``slow-body``  ``--slow-bodies`` (3) more connections send their headers, then their body at 2
+               bytes a second;
+``idle``       ``--idle-connections`` (300) more connections are opened and send nothing;
+``keep-alive`` as many make one request each, then stay open and silent (even when the server
+               answered ``Connection: close``).
+
+``--rounds`` (3) rounds go through every server and phase in turn, so that a slow spell of the
+machine hits them all.
 
 Reported per server and phase: answers per second (HTTP 200 with a ``FromFunction``), p50, p99
 and the slowest answer, and errors (another status, a dropped connection or no answer within
@@ -33,8 +38,9 @@ and the slowest answer, and errors (another status, a dropped connection or no a
 ``--max-requests`` per phase, and stops by itself. The client (asyncio, aiohttp) shares the
 machine's cores with the server: figures compare servers with each other on one machine.
 
-    .venv/bin/python benchmarks/serving.py [--seconds 5] [--concurrency 16] [--upstream]
-        [--servers image,aiohttp] [--phases normal,slow-body]
+    .venv/bin/python benchmarks/serving.py [--seconds 5] [--concurrency 16] [--rounds 3]
+        [--upstream] [--servers image,flask-gthread] [--phases normal,slow-body]
+        [--slow-bodies 3] [--idle-connections 300]
 """
 
 from __future__ import annotations
@@ -433,6 +439,7 @@ def main() -> None:
                     with serving(server, scratch) as url:
                         result = asyncio.run(phase(url, name, args))
                     results.setdefault((server.name, name), []).append(result)
+                    print(f"  {server.name} {name}: done", file=sys.stderr, flush=True)
         print(
             f"{'server':<14} {'phase':<11} {'answers/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
             f"{'max ms':>8}  errors"
