@@ -25,6 +25,7 @@ __all__ = [
     "ModuleCheckError",
     "ModuleYamlError",
     "RuntimeFailure",
+    "ServingConfigError",
     "StateTypeMismatchError",
     "StatefunError",
     "UnknownFunctionError",
@@ -241,3 +242,7 @@ class JarChecksumError(JarDownloadError):
 
 class JavaNotFoundError(RuntimeError, StatefunError):
     """No usable Java for the real engine (Flink 1.11 needs Java 8, 11, or 17+ with flags)."""
+
+
+class ServingConfigError(ValueError, StatefunError):
+    """A ``statefun.serving`` setting (an argument or an environment variable) cannot be used."""

@@ -68,15 +68,6 @@ EXEMPTIONS = (
     Exemption("06", "try_module(MISINDENTED)", r"(?s).*", ERROR),
     Exemption("06", "print(failure.__cause__)", r"(?s).*", ERROR),
     Exemption("06", "print(view.report)", r"(?m)module\.yaml:\d+: .*$", ERROR),
-    Exemption(
-        "07",
-        "functions = greeter.functions  # or the StatefulFunctions of your own notebook",
-        r"^or the StatefulFunctions of your own notebook$",
-        "a trailing comment on the line beside the serving cell's bind address, which another "
-        "change rewrites: it stays as it is until that change lands (the cell's first comment "
-        "lines say it in Chinese); then make it a # en: / # zh: pair and drop this exemption",
-        part="comment",
-    ),
 )
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")

@@ -393,7 +393,7 @@ def test_the_sdk_comes_from_this_repository(root: Path) -> None:
     assert "apache-flink-statefun" not in re.sub(r"#.*", "", requirements)
     pins = [line for line in requirements.splitlines() if line and not line.startswith("#")]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", p) for p in pins), pins
-    assert {"flask==3.1.3", "gunicorn==27.0.1"} <= set(pins)
+    assert {"flask==3.1.3", "gunicorn==27.0.1", "aiohttp==3.14.5"} <= set(pins)
 
 
 # --- the pieces agree --------------------------------------------------------------------------
@@ -409,9 +409,55 @@ def test_module_endpoint_is_the_python_worker(compose: dict[str, Any], root: Pat
     assert endpoint == "http://python-worker:8000/statefun"
     worker = compose["services"]["python-worker"]
     assert "8000" in [str(p) for p in worker["expose"]]
-    cmd = dict(instructions(root / "greeter" / "Dockerfile"))["CMD"]
-    assert json.loads(cmd)[:3] == ["gunicorn", "--bind", "0.0.0.0:8000"]
-    assert json.loads(cmd)[-1] == "greeter:app"
+    cmd = json.loads(dict(instructions(root / "greeter" / "Dockerfile"))["CMD"])
+    assert cmd[:3] == ["gunicorn", "--bind", "0.0.0.0:8000"]
+    assert cmd[-1] == "serve:app"
+
+
+def test_the_image_serves_greeters_functions_through_the_helper(root: Path) -> None:
+    """greeter.py stays the walkthrough's code; serve.py hands its functions to aiohttp_app
+    (body limit, error mapping), run by gunicorn's aiohttp worker (tests/serving/test_image.py
+    runs this very command line)."""
+    from gunicorn.config import Config
+
+    cmd = json.loads(dict(instructions(root / "greeter" / "Dockerfile"))["CMD"])
+    options = Config().parser().parse_args(cmd[1:])  # the pinned gunicorn's own parser
+    assert options.worker_class == "aiohttp.GunicornWebWorker"
+    assert options.keepalive > 0 and options.timeout > 0
+    assert options.workers is None  # WEB_CONCURRENCY (the image's ENV) decides
+    assert options.args == ["serve:app"]
+    serve = (root / "greeter" / "serve.py").read_text()
+    assert "from greeter import functions" in serve
+    assert "app = aiohttp_app(functions)" in serve
+    assert "greeter/serve.py" in copy_sources(root / "greeter" / "Dockerfile", {})
+
+
+def _requires(dist: str) -> set[str]:
+    """The names a distribution installed here requires on the image's Python (3.12)."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    env = {"python_version": "3.12", "python_full_version": "3.12.0", "extra": ""}
+    names = set()
+    for line in requires(dist) or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(env):
+            names.add(re.sub(r"[-_.]+", "-", req.name).lower())
+    return names
+
+
+def test_the_greeter_requirements_pin_everything_they_pull_in(root: Path) -> None:
+    lines = (root / "greeter" / "requirements.txt").read_text().splitlines()
+    pinned = {
+        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+        for line in lines
+        if line and not line.startswith("#")
+    }
+    assert {"flask", "gunicorn", "aiohttp"} <= pinned
+    for dist in sorted(pinned):
+        missing = _requires(dist) - pinned
+        assert not missing, f"{dist} pulls in {sorted(missing)}: pin them in requirements.txt"
 
 
 def _kafka_env(compose: dict[str, Any]) -> dict[str, str]:
