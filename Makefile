@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/handler.py
 	$(PY) benchmarks/runtime.py
 	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/serving.py
 	$(PY) benchmarks/real_engine.py
 
 clean:
