@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import Message
 
+from statefun.local import effects as _effects
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "OutgoingMessage",
     "StateMutation",
     "decode_response",
+    "from_effects",
     "pack_any",
 ]
 
@@ -130,30 +132,32 @@ class Effects:
     mutations: list[StateMutation] = field(default_factory=list)
 
 
-def _address(a: object) -> Address:
-    return Address(a.namespace, a.type, a.id)  # type: ignore[attr-defined]
+def from_effects(effects: _effects.Effects) -> Effects:
+    """The effects as the runtime reads them (:class:`statefun.local.effects.Effects`), here
+    with addresses and ``Any`` arguments spelled out."""
+    return Effects(
+        messages=[
+            OutgoingMessage(Address(ns, type, id), Any(type_url=url, value=value))
+            for ns, type, id, url, value in effects.messages
+        ],
+        delayed=[
+            DelayedMessage(delay, Address(ns, type, id), Any(type_url=url, value=value))
+            for delay, ns, type, id, url, value in effects.delayed
+        ],
+        egresses=[
+            EgressRecord(f"{ns}/{type}", Any(type_url=url, value=value))
+            for ns, type, url, value in effects.egresses
+        ],
+        mutations=[
+            StateMutation(name, value is None, None if value is None else Any.FromString(value))
+            for name, value in effects.mutations
+        ],
+    )
 
 
 def decode_response(data: bytes) -> Effects:
-    """The effects of ``FromFunction`` bytes (``b""`` is a response in which nothing happened)."""
-    result = FromFunction.FromString(data).invocation_result
-    mutations = []
-    for m in result.state_mutations:
-        if m.mutation_type == FromFunction.PersistedValueMutation.MODIFY:
-            mutations.append(StateMutation(m.state_name, False, Any.FromString(m.state_value)))
-        else:
-            mutations.append(StateMutation(m.state_name, True, None))
-    return Effects(
-        messages=[
-            OutgoingMessage(_address(m.target), m.argument) for m in result.outgoing_messages
-        ],
-        delayed=[
-            DelayedMessage(d.delay_in_ms, _address(d.target), d.argument)
-            for d in result.delayed_invocations
-        ],
-        egresses=[
-            EgressRecord(f"{e.egress_namespace}/{e.egress_type}", e.argument)
-            for e in result.outgoing_egresses
-        ],
-        mutations=mutations,
-    )
+    """The effects of ``FromFunction`` bytes (``b""`` is a response in which nothing happened).
+
+    Read as the runtime reads them (a mutation of an unknown type is ignored, as on Flink).
+    """
+    return from_effects(_effects.from_response(FromFunction.FromString(data).invocation_result))

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, NoReturn
 
 from google.protobuf.any_pb2 import Any as AnyMessage
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from statefun.core import StatefulFunctions
 from statefun.errors import (
@@ -35,12 +35,15 @@ from statefun.exercises.result import CheckResult, Status
 from statefun.i18n import gettext as _
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.local.clock import EPOCH
+from statefun.local.effects import Effects as LocalEffects
+from statefun.local.effects import from_response
 from statefun.local.module_yaml import ModuleSpec, load_module, parse_module
 from statefun.local.runtime import EgressRecord, LocalRuntime, StateView
 from statefun.local.trace import DelayScheduled
 from statefun.local.transport import Attempt, InProcessTransport, Transport
 from statefun.local.values import format_value
-from statefun.testing import Effects, decode_response
+from statefun.request_reply_pb2 import FromFunction
+from statefun.testing import Effects, from_effects
 
 __all__ = ["Harness", "Verdict", "greeting_of", "run_check"]
 
@@ -60,20 +63,31 @@ class Verdict(Exception):
 
 
 class _Recorder(Transport):
-    """A transport that remembers the last request and response (to explain failures)."""
+    """A transport that remembers the effects of the last response (to explain failures).
 
-    def __init__(self, inner: InProcessTransport) -> None:
+    It forwards :meth:`call`, so the runtime takes the path of the transport it wraps.
+    """
+
+    def __init__(self, inner: Transport) -> None:
         self.inner = inner
-        self.last_response: bytes | None = None
+        self.last_effects: LocalEffects | None = None
 
     def describe(self) -> str:
         return self.inner.describe()
 
     def send(self, typename: str, request: bytes, timeout: timedelta) -> Attempt:
-        self.last_response = None
-        attempt = self.inner.send(typename, request, timeout)
-        self.last_response = attempt.body
-        return attempt
+        return self.inner.send(typename, request, timeout)
+
+    def call(self, typename: str, request: bytes, timeout: timedelta) -> Attempt | LocalEffects:
+        self.last_effects = None
+        result = self.inner.call(typename, request, timeout)
+        if isinstance(result, LocalEffects):
+            self.last_effects = result
+        else:
+            with contextlib.suppress(DecodeError):
+                response = FromFunction.FromString(result.body).invocation_result
+                self.last_effects = from_response(response)
+        return result
 
 
 def _load(module: ModuleArg) -> ModuleSpec:
@@ -394,8 +408,8 @@ class Harness:
 
     def _explain_effects(self, failure: RuntimeFailure) -> str:
         reason = str(getattr(failure, "reason", failure))
-        body = self.transport.last_response
-        effects = decode_response(body) if body is not None else Effects()
+        recorded = self.transport.last_effects
+        effects = from_effects(recorded) if recorded is not None else Effects()
         declared = sorted(self.module.egresses)
         when = _("for {doing}").format(doing=self.doing)
         fmt = {"when": when, "egress": EGRESS, "topic": TOPIC}

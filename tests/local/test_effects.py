@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from google.protobuf.any_pb2 import Any
 from messages_pb2 import GreetRequest, SeenCount
 
 from statefun import StatefulFunctions, kafka_egress_record
@@ -11,7 +12,7 @@ from statefun.local.effects import Effects, from_context, from_response
 from statefun.local.transport import InProcessTransport
 from statefun.request_reply import build_response
 from statefun.request_reply_pb2 import FromFunction
-from statefun.testing import InvocationBuilder
+from statefun.testing import InvocationBuilder, StateMutation, decode_response, from_effects
 
 
 def everything() -> StatefulFunctions:
@@ -59,3 +60,18 @@ def test_a_mutation_of_an_unknown_type_is_ignored_as_on_flink() -> None:
     result.state_mutations.add(state_name="future", mutation_type=7, state_value=b"?")
     assert from_response(result).mutations == [("kept", b"v"), ("gone", None)]
     assert from_response(FromFunction().invocation_result) == Effects([], [], [], [])
+
+
+def test_statefun_testing_reads_a_response_as_the_runtime_does() -> None:
+    response = FromFunction()
+    kinds = FromFunction.PersistedValueMutation
+    stored = Any()
+    stored.Pack(SeenCount(seen=3))
+    result = response.invocation_result
+    result.state_mutations.add(
+        state_name="kept", mutation_type=kinds.MODIFY, state_value=stored.SerializeToString()
+    )
+    result.state_mutations.add(state_name="future", mutation_type=7)
+    effects = decode_response(response.SerializeToString())
+    assert effects.mutations == [StateMutation("kept", False, stored)]
+    assert from_effects(from_response(result)) == effects

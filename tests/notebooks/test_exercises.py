@@ -23,6 +23,7 @@ from statefun.exercises import (
 )
 from statefun.exercises.attempt import is_placeholder, resolve_function
 from statefun.i18n import gettext, set_language
+from statefun.local.transport import InProcessTransport
 
 ROOT = Path(__file__).resolve().parents[2]
 Define = Callable[[int, str], Callable[..., Any]]
@@ -47,6 +48,17 @@ def test_the_solution_is_correct(step: int, solution: Callable[[int], Any]) -> N
     assert result.status is Status.CORRECT, str(result)
     assert result
     assert str(result).startswith(f"✅ Step {step}: correct\n")
+
+
+@pytest.mark.parametrize("step", sorted(EXERCISES))
+def test_the_checkers_take_the_in_process_fast_path(
+    step: int, solution: Callable[[int], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def wire(*args: object) -> None:
+        raise AssertionError("the checker's recorder took the wire path")
+
+    monkeypatch.setattr(InProcessTransport, "send", wire)
+    assert check(step, solution(step)).status is Status.CORRECT
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
