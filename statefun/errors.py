@@ -29,6 +29,7 @@ __all__ = [
     "StateTypeMismatchError",
     "StatefunError",
     "UnknownFunctionError",
+    "UnknownLanguageError",
     "UnknownStateError",
 ]
 
@@ -165,6 +166,10 @@ class ModuleCheckError(ValueError, StatefunError):
 
 class FunctionFileError(ValueError, StatefunError):
     """A Python file of functions cannot be used (``statefun-lab run/check``): names the fix."""
+
+
+class UnknownLanguageError(ValueError, StatefunError):
+    """StateFun Lab has no translation for the language asked for (``set_language``)."""
 
 
 class RuntimeFailure(RuntimeError, StatefunError):

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from statefun.errors import UnknownLanguageError
+
 __all__ = [
     "DOMAIN",
     "ENVIRONMENT_VARIABLE",
@@ -58,13 +60,13 @@ _ALIASES = {"zh-hans": "zh", "zh-cn": "zh", "zh-sg": "zh", "cn": "zh", "chinese"
 def normalize_language(language: str) -> str:
     """``"zh_CN.UTF-8"``, ``"zh-Hans"`` or ``"ZH"`` as ``"zh"``; ``"en_US"`` as ``"en"``.
 
-    :raises ValueError: for a language StateFun Lab does not speak (the message lists those
-        it does).
+    :raises UnknownLanguageError: (a ``ValueError``) for a language StateFun Lab does not
+        speak (the message lists those it does).
     """
     text = str(language).strip().lower().split(".")[0].replace("_", "-")
     code = _ALIASES.get(text, text.split("-")[0])
     if code not in LANGUAGES:
-        raise ValueError(
+        raise UnknownLanguageError(
             f"StateFun Lab has no {language!r} translation; use one of {', '.join(LANGUAGES)} "
             f"(in set_language(...) or the {ENVIRONMENT_VARIABLE} environment variable)."
         )
@@ -77,7 +79,7 @@ def _from_environment() -> str:
         return "en"
     try:
         return normalize_language(value)
-    except ValueError as e:  # a bad variable must not break `import statefun`
+    except UnknownLanguageError as e:  # a bad variable must not break `import statefun`
         warnings.warn(f"{e} Speaking English.", stacklevel=2)
         return "en"
 
@@ -104,7 +106,7 @@ def set_language(language: str) -> str:
     Returns the normalized code. Widgets already shown relabel themselves; everything
     printed afterwards is in the new language.
 
-    :raises ValueError: for a language without a translation.
+    :raises UnknownLanguageError: (a ``ValueError``) for a language without a translation.
     """
     global _language
     code = normalize_language(language)

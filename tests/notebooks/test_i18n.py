@@ -27,6 +27,7 @@ from messages_pb2 import GreetRequest, GreetResponse
 
 import greeter
 import statefun.i18n
+from statefun.errors import UnknownLanguageError
 from statefun.exercises import CheckResult, Status, check_environment
 from statefun.i18n import (
     ENVIRONMENT_VARIABLE,
@@ -158,7 +159,7 @@ def test_languages_are_normalized(given: str, code: str) -> None:
 
 def test_an_unknown_language_is_refused_and_the_language_stays() -> None:
     set_language("zh")
-    with pytest.raises(ValueError, match="no 'fr' translation; use one of en, zh"):
+    with pytest.raises(UnknownLanguageError, match="no 'fr' translation; use one of en, zh"):
         set_language("fr")
     assert get_language() == "zh"
 
