@@ -14,6 +14,7 @@ __all__ = [
     "FunctionFileError",
     "FunctionSignatureError",
     "InvalidRequestError",
+    "InvalidResponseError",
     "JarChecksumError",
     "JarDownloadError",
     "JarLockError",
@@ -166,6 +167,16 @@ class ModuleCheckError(ValueError, StatefunError):
 
 class FunctionFileError(ValueError, StatefunError):
     """A Python file of functions cannot be used (``statefun-lab run/check``): names the fix."""
+
+
+class InvalidResponseError(ValueError, StatefunError):
+    """A function's response asks for what the Flink job would fail on (the local runtime).
+
+    An unknown function type or egress, a record of the wrong type for an egress, an
+    undeclared state, a negative delay, or a chain of messages past the loop budget. The
+    runtime applies nothing of the response and raises a :class:`RuntimeFailure` whose reason
+    is this message.
+    """
 
 
 class UnknownLanguageError(ValueError, StatefunError):

@@ -26,7 +26,7 @@ from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
 from statefun.core import StatefulFunctions, parse_typename
-from statefun.errors import RuntimeFailure
+from statefun.errors import InvalidResponseError, RuntimeFailure
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
@@ -829,11 +829,10 @@ class LocalRuntime:
         effects: _Checked | None = None
         if inflight.error is None:
             assert inflight.effects is not None
-            prepared = self._check(address, st, inflight.effects)
-            if isinstance(prepared, str):
-                inflight.error = self._failure(address, inflight, prepared, None)
-            else:
-                effects = prepared
+            try:
+                effects = self._check(address, st, inflight.effects)
+            except InvalidResponseError as rejected:
+                inflight.error = self._failure(address, inflight, str(rejected), None)
         if effects is None:
             assert inflight.error is not None
             self._failed.append(address)
@@ -869,35 +868,39 @@ class LocalRuntime:
             self._call(address, spec, inflight)
             self._mailbox.insert(position, _Completion(address))
 
-    def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked | str:
-        """The effects of a response, checked as the real job would; or why it would fail.
+    def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked:
+        """The effects of a response, checked as the real job would, ready to apply.
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
+
+        :raises InvalidResponseError: with what the job would fail on.
         """
         messages, delayed, egresses, mutations = effects
         functions = self._function_keys
         assert st.inflight is not None
         hops = st.inflight.hops + 1
         if hops > self.max_hops and (messages or any(d[0] == 0 for d in delayed)):
-            return self._loop_reason(address, messages, delayed)
+            raise InvalidResponseError(self._loop_reason(address, messages, delayed))
         envelopes: list[_Envelope] = []
         for namespace, type, id, url, value in messages:
             if (namespace, type) not in functions:
                 typename = f"{namespace}/{type}"
-                return (
+                raise InvalidResponseError(
                     f"a message to {typename}/{id}: Unknown provider for type "
                     f"{typename} (module.yaml declares {sorted(self.module.functions)})"
                 )
             if not id:
-                return f"a message to {namespace}/{type} has an empty id"
+                raise InvalidResponseError(f"a message to {namespace}/{type} has an empty id")
             envelopes.append((address, (namespace, type, id), url, value, hops))
         timed: list[tuple[int, _Envelope]] = []
         for delay_ms, namespace, type, id, url, value in delayed:
             typename = f"{namespace}/{type}"
             if delay_ms < 0:
-                return f"a delayed message to {typename} has a negative delay ({delay_ms} ms)"
+                raise InvalidResponseError(
+                    f"a delayed message to {typename} has a negative delay ({delay_ms} ms)"
+                )
             if (namespace, type) not in functions:
-                return (
+                raise InvalidResponseError(
                     f"a delayed message to {typename}: Unknown provider for type {typename} "
                     f"(module.yaml declares {sorted(self.module.functions)})"
                 )
@@ -915,14 +918,14 @@ class LocalRuntime:
         for namespace, type, url, value in egresses:
             check = checks.get((namespace, type))
             if check is None:
-                return (
+                raise InvalidResponseError(
                     f"Unknown egress {namespace}/{type} (module.yaml declares "
                     f"{sorted(self.module.egresses) or 'no egress'})"
                 )
             egress_id, suffix = check
             if not url.endswith(suffix):
                 kind = "kafka" if suffix.endswith(_KAFKA_RECORD) else "kinesis"
-                return (
+                raise InvalidResponseError(
                     f"The generic {kind.capitalize()} egress {egress_id} expects only messages "
                     f"of type {suffix[1:]}, got {url!r}; build the record with "
                     f"{kind}_egress_record(...) and send it with pack_and_send_egress"
@@ -932,12 +935,12 @@ class LocalRuntime:
                 try:
                     _egress_record(raw)
                 except ValueError as error:
-                    return str(error)
+                    raise InvalidResponseError(str(error)) from None
             records.append(raw)
         declared = st.info.states
         for name, _ in mutations:
             if name not in declared:
-                return (
+                raise InvalidResponseError(
                     f"Accessing a non-existing remote function state: {name} "
                     f"(declared: {list(st.info.spec.state_names)})"
                 )
