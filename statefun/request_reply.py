@@ -444,8 +444,11 @@ def build_response(context: BatchContext) -> bytes:
 
 
 def _note(e: BaseException, context: BatchContext, index: int, count: int) -> None:
-    """Say which address and message ``e`` comes from: in its text if it is a payload that
-    does not decode (the HTTP helpers send only the text), else in a note."""
+    """Name the address and the message of the batch that ``e`` comes from.
+
+    In the text of a :class:`PayloadDecodeError` (the HTTP helpers send only the text), else in
+    a note.
+    """
     if isinstance(e, PayloadDecodeError) and e.address is None:
         e.locate(index, count, repr(context.address))
         return
