@@ -397,3 +397,20 @@ def test_ctrl_c_while_the_functions_file_loads_exits_130_quietly(cli: Cli, tmp_p
 
     assert result.status == 130
     assert result.err == "statefun-lab: interrupted\n"
+
+
+def test_stdin_at_rate_0_queues_at_most_max_burst_records(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("statefun.cli.MAX_BURST", 2)  # the real bound is 1,000,000
+    line = b'{"key": "Jo", "value": {"name": "Jo"}}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(line * 3), encoding="utf-8"))
+
+    result = cli("run", MODULE_YAML, GREETER_PY, "--stdin", "--rate", "0")
+
+    assert result.status == 2
+    assert result.out == ""  # at --rate 0 nothing runs before the last record is in
+    assert result.err.startswith(
+        "statefun-lab: error: stdin line 3: at --rate 0 every record queues in memory before the "
+        "first one runs; at most 2 can."
+    )
