@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import random
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from google.protobuf import json_format, text_format
 from google.protobuf.descriptor import FieldDescriptor
@@ -26,7 +28,7 @@ from google.protobuf.message import DecodeError, Message
 
 import statefun
 from statefun._loader import FunctionFileError, LoadedFile, load_function_file
-from statefun.errors import ModuleYamlError, RuntimeFailure
+from statefun.errors import ModuleYamlError, RuntimeFailure, UnknownFunctionError
 from statefun.local.check import check_module
 from statefun.local.module_yaml import IngressSpec, ModuleSpec, RoutingSpec, load_module
 from statefun.local.runtime import LocalRuntime
@@ -51,12 +53,33 @@ PROGRESS_MIN = 200  # shorter runs are over before a progress bar is worth drawi
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+# The virtual clock starts in 2020 (statefun.local.clock.EPOCH) and Python's dates end in the
+# year 9999. A run covers at most 1000 years of it, which leaves room for the delayed messages
+# and state TTLs set near its end.
+MAX_SPAN = timedelta(days=365_250)
+_MAX_SECONDS = MAX_SPAN.total_seconds()
+_YEAR_SECONDS = _MAX_SECONDS / 1000
+MIN_RATE = 1 / _MAX_SECONDS  # one record per 1000 years
+_WHY_SPAN = "the virtual clock starts in 2020 and Python's dates end in the year 9999"
+#: Records queued at once with --rate 0 (all of them are in memory before the first one runs).
+MAX_BURST = 1_000_000
+
 _PROG = "statefun-lab"
 _STATEFUN_DIR = Path(statefun.__file__).resolve().parent
 
 
 class _UsageError(Exception):
     """The input cannot be used: exit 2 with this message, no traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a two-line usage error instead of the whole usage block before it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: error: {message}\nRun `{self.prog} --help` for the options.\n",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -67,7 +90,7 @@ class _UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     """The ``statefun-lab`` argument parser, with its ``run`` and ``check`` commands."""
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_PROG,
         description=(
             "StateFun Lab: learn and prototype Apache Flink Stateful Functions 2.x in Python.\n"
@@ -157,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--rate",
-        type=_non_negative_float,
+        type=_rate,
         metavar="R",
         help=f"records per second of virtual time (default {DEFAULT_RATE:g}, like the "
         "walkthrough's generator). The virtual clock moves 1/R seconds between records, so "
@@ -171,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--wait",
-        type=_non_negative_float,
+        type=_wait,
         metavar="SECONDS",
         default=0.0,
         help="after the last record, let this much more virtual time pass, so later delayed "
@@ -252,6 +275,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``statefun-lab`` command line; returns the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+    except BrokenPipeError:  # `statefun-lab run ... | head -1`: the reader has gone
+        _stdout_to_devnull()
+        return EXIT_FAILED
+    except KeyboardInterrupt:  # (during a run, _run prints the summary first)
+        print(f"{_PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again.
+
+    The Python docs' way (signal module, "Note on SIGPIPE").
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -287,8 +337,30 @@ def _non_negative_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number, 0 or more, got {text}")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _non_negative_float(text)
+    if 0 < value < MIN_RATE:
+        raise argparse.ArgumentTypeError(
+            f"must be 0, or at least {MIN_RATE:.3g} records per second (one per 1000 years, the "
+            f"most virtual time a run covers: {_WHY_SPAN}), got {text}"
+        )
+    return value
+
+
+def _wait(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > _MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {_MAX_SECONDS:.0f} seconds (1000 years, the most virtual time a run "
+            f"covers: {_WHY_SPAN}), got {text}"
+        )
     return value
 
 
@@ -476,9 +548,9 @@ def _names(names: Sequence[str] | None, count: int | None, seed: int | None) -> 
 _STDIN_KEYS = ("key", "value", "topic")
 
 
-def _stdin_records(lines: Iterable[str], routes: _Routes) -> Iterator[_Record]:
+def _stdin_records(stream: Iterable[str], routes: _Routes) -> Iterator[_Record]:
     """Records from JSON lines; blank lines are skipped. Errors name the line."""
-    for number, line in enumerate(lines, 1):
+    for number, line in _stdin_lines(stream):
         if not line.strip():
             continue
         where = f"stdin line {number}"
@@ -488,6 +560,26 @@ def _stdin_records(lines: Iterable[str], routes: _Routes) -> Iterator[_Record]:
             raise _UsageError(f"{where}: {e}") from None
 
 
+def _stdin_lines(stream: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """Numbered lines, decoded as UTF-8 here (the bytes below the text stream when it has them)
+    so that a line that is not UTF-8 is named, whatever the locale; a BOM on line 1 is skipped.
+    """
+    binary: Iterable[bytes | str] = getattr(stream, "buffer", None) or stream
+    for number, raw in enumerate(binary, 1):
+        try:
+            # text from a stream with no bytes below: undo Python's surrogateescape
+            data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
+            line = data.decode("utf-8-sig" if number == 1 else "utf-8")
+        except (UnicodeDecodeError, UnicodeEncodeError) as e:
+            bad = e.object[e.start]
+            what = f"byte 0x{bad:02x}" if isinstance(bad, int) else f"character {bad!r}"
+            raise _UsageError(
+                f"stdin line {number}: not UTF-8 text ({what} at column {e.start + 1}). JSON "
+                f"lines are UTF-8: convert the input first, e.g. with `iconv -f latin1 -t utf-8`."
+            ) from None
+        yield number, line
+
+
 def _stdin_record(line: str, routes: _Routes, where: str) -> _Record:
     example = '{"key": "Jerry", "value": {"name": "Jerry"}}'
     try:
@@ -495,6 +587,10 @@ def _stdin_record(line: str, routes: _Routes, where: str) -> _Record:
     except json.JSONDecodeError as e:
         raise _UsageError(
             f"not valid JSON ({e}). Each line is one object, e.g. {example}"
+        ) from None
+    except RecursionError:
+        raise _UsageError(
+            f"not valid JSON (nested too deeply). Each line is one object, e.g. {example}"
         ) from None
     if not isinstance(data, dict):
         raise _UsageError(f"expected a JSON object like {example}, got {_json_kind(data)}")
@@ -522,6 +618,10 @@ def _stdin_record(line: str, routes: _Routes, where: str) -> _Record:
     except json_format.ParseError as e:
         detail = " ".join(str(e).split())
         raise _UsageError(f'"value" is not a valid {cls.DESCRIPTOR.full_name}: {detail}') from None
+    except RecursionError:
+        raise _UsageError(
+            f'"value" is nested too deeply for a {cls.DESCRIPTOR.full_name}'
+        ) from None
     return _Record(feed, key, message, where)
 
 
@@ -669,6 +769,8 @@ def _run(args: argparse.Namespace) -> int:
             "`statefun-lab run module.yaml greeter/greeter.py` (or call them over --http)."
         )
     functions = None if args.http or loaded is None else loaded.functions
+    if functions is not None:
+        _require_bound(module, functions, args.functions, dict(args.endpoint or []))
     egress_types = _egress_types(args.egress_type or [], module)
     try:
         rt = LocalRuntime.from_module(
@@ -732,6 +834,33 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
+def _require_bound(
+    module: ModuleSpec,
+    functions: statefun.StatefulFunctions,
+    shown: str,
+    endpoints: Mapping[str, str],
+) -> None:
+    """Before anything runs: each function type called in this process is bound in the file.
+
+    Asks the registry as the SDK does on each request (``for_type``), which would otherwise fail
+    the first request to the type, as if a function had raised.
+    """
+    for typename, spec in module.functions.items():
+        if typename in endpoints:
+            continue
+        try:
+            functions.for_type(spec.namespace, spec.name)
+        except UnknownFunctionError as e:
+            where = spec.path or module.path or "module.yaml"
+            where += f":{spec.line}" if spec.line else ""
+            raise _UsageError(
+                f"{where}: module.yaml declares function type {typename!r}, but {shown} binds no "
+                f"function to it (it binds: {', '.join(e.bound) or 'nothing'}), so nothing would "
+                f"answer its messages. Bind one with @functions.bind({typename!r}), call it over "
+                f"HTTP with --endpoint {typename}=URL, or remove it from module.yaml."
+            ) from None
+
+
 def _check_run_options(args: argparse.Namespace) -> None:
     if args.stdin:
         given = [
@@ -750,6 +879,35 @@ def _check_run_options(args: argparse.Namespace) -> None:
             )
     if args.names is not None and args.seed is not None:
         raise _UsageError("--seed picks random names, --names gives them: use one or the other.")
+    if not args.stdin:  # the generator's records are known: check they fit before any runs
+        _check_span(args, _total(args))
+
+
+def _check_span(args: argparse.Namespace, total: int) -> None:
+    """``total`` records at --rate, then --wait, must fit on the virtual clock (and in memory)."""
+    rate = DEFAULT_RATE if args.rate is None else float(args.rate)
+    if rate == 0:
+        if total > MAX_BURST:
+            raise _UsageError(
+                f"at --rate 0 all {total} records queue in memory at once; at most {MAX_BURST:,} "
+                f"can. Give a rate (e.g. --rate 1000): the virtual clock then moves and the "
+                f"records stream through."
+            )
+        return
+    seconds = total / rate + float(args.wait)
+    if seconds > _MAX_SECONDS:
+        what = f"--count {args.count}" if args.count is not None else f"{total} records"
+        plus = f" (plus --wait {float(args.wait):g})" if args.wait else ""
+        raise _UsageError(
+            f"{what} at --rate {rate:g}{plus} covers {_years(seconds)} years of "
+            f"virtual time; a run covers at most 1000 years ({_WHY_SPAN}). Raise --rate or lower "
+            f"--count."
+        )
+
+
+def _years(seconds: float) -> str:
+    years = seconds / _YEAR_SECONDS
+    return f"{years:,.0f}" if years >= 10_000 else f"{years:,.1f}"
 
 
 def _total(args: argparse.Namespace) -> int:
@@ -768,9 +926,22 @@ def _feed(
     """Ingest every record on the virtual clock, then let the clock reach the end of the run."""
     rate = DEFAULT_RATE if args.rate is None else float(args.rate)
     start = rt.now
+    # stdin's records are counted as they come (the generator's were checked before the run)
+    last = _MAX_SECONDS - float(args.wait)
     for index, record in enumerate(records):
         if rate:
+            if (index + 1) / rate > last:
+                raise _UsageError(
+                    f"{record.where}: at --rate {rate:g}, the run would cover more than 1000 "
+                    f"years of virtual time ({_WHY_SPAN}). Raise --rate or send fewer records."
+                )
             rt.advance_to(start + timedelta(seconds=index / rate))
+        elif index == MAX_BURST:
+            raise _UsageError(
+                f"{record.where}: at --rate 0 every record queues in memory before the first one "
+                f"runs; at most {MAX_BURST:,} can. Give a rate (e.g. --rate 1000): the virtual "
+                f"clock then moves and the records stream through."
+            )
         try:
             rt.ingest(record.feed, record.key, record.value, run=bool(rate))
         except (ValueError, TypeError) as e:

@@ -19,6 +19,7 @@ from google.protobuf.message import DecodeError, Message
 from statefun.errors import (
     FunctionSignatureError,
     MessageTypeMismatchError,
+    PayloadDecodeError,
     StateTypeMismatchError,
     UnknownFunctionError,
 )
@@ -125,10 +126,12 @@ class AnyStateHandle:
         try:
             any.ParseFromString(self.value_bytes)
         except DecodeError as e:
-            raise ValueError(
-                f"state {self.name!r} does not hold a serialized google.protobuf.Any "
-                f"({len(self.value_bytes)} bytes that do not parse). It was written by something "
-                f"other than this SDK; delete it (del context[{self.name!r}]) to start again."
+            raise PayloadDecodeError(
+                type_url=None,
+                target=Any.DESCRIPTOR.full_name,
+                size=len(self.value_bytes),
+                detail=str(e),
+                state=self.name,
             ) from e
         self._url, self._payload = any.type_url, any.value
         return True
@@ -196,7 +199,9 @@ class AnyStateHandle:
         """The state as an ``into_class`` message, or ``None`` when the state is empty.
 
         Raises :class:`~statefun.errors.StateTypeMismatchError` when the state holds another
-        message type (upstream silently returned an empty ``into_class()``).
+        message type (upstream silently returned an empty ``into_class()``), and
+        :class:`~statefun.errors.PayloadDecodeError` when its bytes do not parse as one
+        (upstream: a bare ``DecodeError`` that named no state).
         """
         any = self.any
         if any is not None:
@@ -207,7 +212,16 @@ class AnyStateHandle:
             return None  # empty or deleted
         if _URL_CLASSES.get(url) is not into_class:
             self._check_type(url, into_class)
-        return into_class.FromString(payload)
+        try:
+            return into_class.FromString(payload)
+        except DecodeError as e:
+            raise PayloadDecodeError(
+                type_url=url,
+                target=into_class.DESCRIPTOR.full_name,
+                size=len(payload),
+                detail=str(e),
+                state=self.name,
+            ) from e
 
     def _check_type(self, url: str, into_class: type[Message]) -> None:
         """Any.Is: the state's type URL must name ``into_class`` after its last ``/``."""
@@ -281,7 +295,8 @@ class StatefulFunction:
     def unpack_any(self, any: Any) -> Message | None:
         """The argument as one of the hinted types; ``None`` if the function takes the raw Any.
 
-        Raises :class:`~statefun.errors.MessageTypeMismatchError` when it matches none.
+        Raises :class:`~statefun.errors.MessageTypeMismatchError` when it matches none and
+        :class:`~statefun.errors.PayloadDecodeError` when its bytes do not parse.
         """
         by_name = self._by_name
         if by_name is None:
@@ -295,7 +310,20 @@ class StatefulFunction:
                 raise MessageTypeMismatchError(self.typename or "?", type_url, list(by_name))
             if len(self._by_url) < 64:  # a few spellings per type: com.googleapis/, type...
                 self._by_url[type_url] = cls
-        return cls.FromString(any.value)
+        try:
+            return cls.FromString(any.value)
+        except DecodeError as e:
+            raise _argument_decode_error(any, cls, e) from e
+
+
+def _argument_decode_error(any: Any, cls: type[Message], error: DecodeError) -> PayloadDecodeError:
+    """The error for an argument ``any`` whose bytes do not parse as ``cls``."""
+    return PayloadDecodeError(
+        type_url=any.type_url,
+        target=cls.DESCRIPTOR.full_name,
+        size=len(any.value),
+        detail=str(error),
+    )
 
 
 def _is_async_callable(fun: Callable[..., _TypingAny]) -> bool:

@@ -25,6 +25,7 @@ __all__ = [
     "MissingCallerError",
     "ModuleCheckError",
     "ModuleYamlError",
+    "PayloadDecodeError",
     "RuntimeFailure",
     "ServingConfigError",
     "StateTypeMismatchError",
@@ -262,3 +263,92 @@ class JavaNotFoundError(RuntimeError, StatefunError):
 
 class ServingConfigError(ValueError, StatefunError):
     """A ``statefun.serving`` setting (an argument or an environment variable) cannot be used."""
+
+
+class PayloadDecodeError(InvalidRequestError):
+    """A payload of the request does not decode: an invocation's argument or a state value.
+
+    Raised for an argument whose bytes do not parse as the class its type URL names (the type
+    hint's class), and by ``state(name).unpack(cls)`` / ``context[name]`` for a state whose
+    bytes do not parse. The same request fails the same way every time, so the HTTP helpers
+    answer 400, which the runtime does not retry (spec §3.4), and the local runtime fails at
+    once. Also an :class:`InvalidRequestError`, a ``ValueError`` and a protobuf ``DecodeError``
+    (what upstream raised), so old ``except`` clauses still catch it.
+
+    :ivar type_url: the payload's type URL; ``None`` when a state's bytes are not even an ``Any``.
+    :ivar target: the full name of the message type it was decoded as.
+    :ivar size: the payload's length in bytes.
+    :ivar detail: protobuf's reason.
+    :ivar state: the state's name; ``None`` for an argument.
+    :ivar invocation_index: the message's position in the batch, from 0 (``None`` outside a
+        handler, as are ``batch_size``, ``address`` and ``function_type``).
+    :ivar batch_size: how many messages the batch holds.
+    :ivar address: the invoked address, ``namespace/type/id``.
+    :ivar function_type: the invoked function type, ``namespace/type``.
+    """
+
+    def __init__(
+        self,
+        *,
+        type_url: str | None,
+        target: str,
+        size: int,
+        detail: str,
+        state: str | None = None,
+    ) -> None:
+        self.type_url = type_url
+        self.target = target
+        self.size = size
+        self.detail = detail
+        self.state = state
+        self.invocation_index: int | None = None
+        self.batch_size: int | None = None
+        self.address: str | None = None
+        self.function_type: str | None = None
+        super().__init__(self._text())
+
+    def locate(self, invocation_index: int, batch_size: int, address: str) -> None:
+        """Record where it happened (the handler calls this); the message then says so too."""
+        self.invocation_index = invocation_index
+        self.batch_size = batch_size
+        self.address = address
+        self.function_type = address.rpartition("/")[0]
+        self.args = (self._text(),)
+
+    def _text(self) -> str:
+        index = self.invocation_index
+        located = self.address is not None and index is not None
+        position = f"message {index + 1} of {self.batch_size}" if index is not None else ""
+        if self.state is None:
+            subject = (
+                f"the argument of {position} for {self.address}" if located else "the argument"
+            )
+            fix = (
+                "The sender packed other bytes under that type URL: fix the sender (its "
+                "serializer, or the topic's typeUrl in module.yaml)."
+            )
+        else:
+            subject = f"state {self.state!r}"
+            if located:
+                subject += f" of {self.address} ({position} in this batch)"
+            fix = (
+                f"It was written with another message type under that URL, or by something "
+                f"other than this SDK: unpack it with the class it was packed with, or delete it "
+                f"(del context[{self.state!r}]) to start again."
+            )
+        size = f"{self.size} byte{'' if self.size == 1 else 's'}"
+        if self.type_url is None:
+            what = f"{subject} does not hold a serialized {self.target}"
+            payload = f"{size} that do{'es' if self.size == 1 else ''} not parse"
+            if self.state is not None:
+                fix = (
+                    f"It was written by something other than this SDK: delete it "
+                    f"(del context[{self.state!r}]) to start again."
+                )
+        else:
+            what = f"{subject} does not decode as {self.target}"
+            payload = f"{size} under type_url {self.type_url!r}"
+        return (
+            f"{what} ({payload}: {self.detail}). {fix} The same request fails every time, so "
+            f"it is refused, not retried."
+        )

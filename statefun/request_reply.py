@@ -2,7 +2,9 @@
 
 Wire-compatible with ``statefun.request_reply`` of ``apache-flink-statefun`` 2.2.2. A handler
 returns the whole response or raises; it never returns a partial one. Exceptions raised by a
-function propagate unchanged (a note names the address and the invocation), as upstream.
+function propagate unchanged (a note names the address and the invocation), as upstream. An
+argument or a state whose bytes do not parse raises :class:`~statefun.errors.PayloadDecodeError`
+(an ``InvalidRequestError``: HTTP 400, not retried), whose text names the invocation.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from statefun.core import (
     SdkAddress,
     StatefulFunction,
     StatefulFunctions,
+    _argument_decode_error,
     parse_typename,
     type_url_of,
 )
@@ -28,6 +31,7 @@ from statefun.errors import (
     AsyncFunctionError,
     InvalidRequestError,
     MissingCallerError,
+    PayloadDecodeError,
     UnknownStateError,
 )
 from statefun.request_reply_pb2 import Address, FromFunction, ToFunction
@@ -440,6 +444,14 @@ def build_response(context: BatchContext) -> bytes:
 
 
 def _note(e: BaseException, context: BatchContext, index: int, count: int) -> None:
+    """Name the address and the message of the batch that ``e`` comes from.
+
+    In the text of a :class:`PayloadDecodeError` (the HTTP helpers send only the text), else in
+    a note.
+    """
+    if isinstance(e, PayloadDecodeError) and e.address is None:
+        e.locate(index, count, repr(context.address))
+        return
     e.add_note(f"while invoking {context.address!r} (message {index + 1} of {count} in this batch)")
 
 
@@ -494,9 +506,14 @@ class RequestReplyHandler:
                     cls = by_url[argument.type_url]
                 except KeyError:
                     cls = None  # unpack_any outside the except: its error chains no KeyError
-                result = func(
-                    context, unpack(argument) if cls is None else cls.FromString(argument.value)
-                )
+                if cls is None:
+                    message = unpack(argument)
+                else:
+                    try:  # free when nothing is raised (3.11's zero-cost try)
+                        message = cls.FromString(argument.value)
+                    except DecodeError as decode_error:
+                        raise _argument_decode_error(argument, cls, decode_error) from decode_error
+                result = func(context, message)
             except Exception as e:
                 _note(e, context, index, len(invocations))
                 raise

@@ -29,6 +29,7 @@ from statefun.request_reply import (
     RequestReplyHandler,
     build_response,
 )
+from statefun.serving import error_response
 
 __all__ = [
     "CONTENT_TYPE",
@@ -104,7 +105,9 @@ class InProcessTransport(Transport):
 
     An exception raised by a function is not turned into HTTP 500: it propagates as a
     ``TransportError`` (not retried: the same batch would raise again) so the runtime can report
-    the function's own exception.
+    the function's own exception. One that a function server answers with 400 or 404 (a
+    payload that does not decode, an unbound function type) fails at once as well, as the
+    runtime does on those statuses, and is worded as the SDK refusing the request.
     """
 
     def __init__(self, functions: StatefulFunctions) -> None:
@@ -140,10 +143,21 @@ class InProcessTransport(Transport):
             else:
                 RequestReplyHandler.handle_invocation(ic)
         except Exception as e:
-            raise TransportError(
-                f"the function raised {type(e).__name__}: {e}", retryable=False, cause=e
-            ) from e
+            raise TransportError(_in_process_failure(e), retryable=False, cause=e) from e
         return ic.context
+
+
+def _in_process_failure(error: Exception) -> str:
+    """What went wrong, worded by the status a function server would answer (serving.py)."""
+    status, _ = error_response(error, expose_errors=False)  # the status only: no env read
+    if status == 500:
+        return f"the function raised {type(error).__name__}: {error}"
+    # 400 (a payload that does not decode, a bad request) or 404 (an unbound function type):
+    # the SDK refused the request, and the function may not have run at all.
+    return (
+        f"the SDK refused the request with HTTP {status}, which the runtime does not retry: "
+        f"{type(error).__name__}: {error}"
+    )
 
 
 def _run_coroutine(make: Callable[[], _TypingAny]) -> object:

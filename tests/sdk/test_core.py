@@ -20,6 +20,7 @@ from statefun.core import (
 from statefun.errors import (
     FunctionSignatureError,
     MessageTypeMismatchError,
+    PayloadDecodeError,
     StateTypeMismatchError,
     UnknownFunctionError,
 )
@@ -298,8 +299,16 @@ def test_setting_none_or_a_non_any_says_how_to_fix_it() -> None:
 
 def test_corrupt_state_bytes_name_the_state() -> None:
     handle = AnyStateHandle(b"\xff\xff\xff", "seen_count")
-    with pytest.raises(ValueError, match="'seen_count' does not hold a serialized"):
+    with pytest.raises(PayloadDecodeError, match="'seen_count' does not hold a serialized") as info:
         _ = handle.value
+    assert isinstance(info.value, ValueError)  # what this SDK raised before
+
+
+def test_an_argument_that_does_not_decode_is_a_payload_decode_error() -> None:
+    fn = StatefulFunction(lambda c, m: None, [Hello], "a/f")
+    argument = Any(type_url="type.googleapis.com/statefun_lab.test.Hello", value=b"\x0a\x05ab")
+    with pytest.raises(PayloadDecodeError, match=r"^the argument does not decode as statefun_"):
+        fn.unpack_any(argument)
 
 
 # -- SdkAddress ---------------------------------------------------------------------------------
