@@ -31,7 +31,8 @@ from statefun._loader import FunctionFileError, LoadedFile, load_function_file
 from statefun.errors import ModuleYamlError, RuntimeFailure, UnknownFunctionError
 from statefun.local.check import check_module
 from statefun.local.module_yaml import IngressSpec, ModuleSpec, RoutingSpec, load_module
-from statefun.local.runtime import LocalRuntime
+from statefun.local.runtime import DEFAULT_MAX_HOPS, LocalRuntime
+from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import (
     DelayFired,
     DelayScheduled,
@@ -224,6 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="no progress bar (it is only drawn on a terminal, for runs of "
         f"{PROGRESS_MIN} records or more)",
     )
+    guards = run.add_argument_group("guards")
+    guards.add_argument(
+        "--max-hops",
+        type=_positive_int,
+        default=DEFAULT_MAX_HOPS,
+        metavar="N",
+        help="stop with an error naming the cycle when a chain of messages between functions "
+        "grows past N with no new input and no virtual time passing: a function that keeps "
+        f"sending to itself (default {DEFAULT_MAX_HOPS:,})",
+    )
+    guards.add_argument(
+        "--trace-limit",
+        type=_non_negative_int,
+        default=DEFAULT_TRACE_LIMIT,
+        metavar="N",
+        help=f"with --trace, keep the last N events (default {DEFAULT_TRACE_LIMIT:,}; 0 keeps all)",
+    )
     http = run.add_argument_group("calling functions over HTTP")
     http.add_argument(
         "--http",
@@ -329,6 +347,13 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
     return value
 
 
@@ -780,6 +805,8 @@ def _run(args: argparse.Namespace) -> int:
             egress_types=egress_types,
             # Subscribers see every event either way; the trace keeps them, for --trace only.
             record_trace=bool(args.trace),
+            max_hops=args.max_hops,
+            trace_limit=args.trace_limit or None,
         )
     except ValueError as e:
         raise _UsageError(str(e)) from None
@@ -979,12 +1006,15 @@ def _egress_types(specs: Sequence[str], module: ModuleSpec) -> dict[str, type[Me
 
 def _decoded(trace: Trace, decoder: _EgressDecoder) -> Trace:
     """The trace with egress record values decoded the way the records were printed."""
-    return Trace(
+    decoded = Trace(
         [
             replace(e, value=decoder.decode(e.egress, e.value)) if isinstance(e, Egressed) else e
             for e in trace
-        ]
+        ],
+        limit=trace.limit,
     )
+    decoded.dropped = trace.dropped
+    return decoded
 
 
 def _failure_text(error: RuntimeFailure) -> str:

@@ -18,7 +18,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any as _TypingAny
 from typing import NamedTuple
 
@@ -100,6 +100,10 @@ class _Completion:
 # What the mailbox holds, in arrival order: a message to deliver (the envelope itself, to stay
 # a GC-untracked tuple) or the completion of a request.
 _MailboxEvent = _Envelope | _Completion
+
+# The virtual clock's horizon: Python's dates end in the year 9999.
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
 
 #: The default of ``LocalRuntime(max_hops=...)``: how long a chain of messages between
 #: functions may grow, without new input or virtual time passing, before it is taken for a loop.
@@ -899,6 +903,11 @@ class LocalRuntime:
                 raise InvalidResponseError(
                     f"a delayed message to {typename} has a negative delay ({delay_ms} ms)"
                 )
+            if delay_ms > (_END_OF_TIME - self.clock.now) // _MILLISECOND:
+                raise InvalidResponseError(
+                    f"a delayed message to {typename} would be due after the year 9999 "
+                    f"({delay_ms} ms from now): the virtual clock cannot hold it"
+                )
             if (namespace, type) not in functions:
                 raise InvalidResponseError(
                     f"a delayed message to {typename}: Unknown provider for type {typename} "
@@ -1070,7 +1079,7 @@ class LocalRuntime:
         accessed = st.accessed.get(name)
         if state_spec is None or accessed is None:
             return False
-        return accessed + state_spec.expire_after <= self.clock.now  # type: ignore[operator]
+        return _expiry(accessed, state_spec.expire_after) <= self.clock.now  # type: ignore[arg-type]
 
     def _expire(self, address: Address, st: _AddressState, name: str) -> None:
         value = st.values.pop(name)
@@ -1083,7 +1092,7 @@ class LocalRuntime:
         for address in list(self._ttl_addresses):
             st = self._addresses[address]
             for name, accessed in st.accessed.items():
-                expiry = accessed + st.info.ttl[name].expire_after  # type: ignore[operator]
+                expiry = _expiry(accessed, st.info.ttl[name].expire_after)  # type: ignore[arg-type]
                 if expiry <= when and name in st.values:
                     due.append((expiry, _addr(address), address, name))
             if not st.accessed:
@@ -1164,6 +1173,13 @@ def _state_value(raw: bytes | None) -> object:
         return decode_any(Any.FromString(raw))
     except DecodeError:
         return raw
+
+
+def _expiry(accessed: datetime, expire_after: timedelta) -> datetime:
+    """When a state read or written at ``accessed`` expires (the end of time if past it)."""
+    if expire_after >= _END_OF_TIME - accessed:
+        return _END_OF_TIME
+    return accessed + expire_after
 
 
 def _positive(name: str, value: int) -> int:

@@ -184,3 +184,39 @@ def test_a_timer_that_re_arms_itself_with_no_delay_is_a_loop() -> None:
 def test_max_hops_must_be_a_positive_whole_number(bad: object) -> None:
     with pytest.raises(ValueError, match="max_hops must be a whole number of at least 1"):
         LocalRuntime.from_module(module(), self_loop(), max_hops=bad)  # type: ignore[arg-type]
+
+
+def test_a_delay_past_the_end_of_the_virtual_clock_fails_the_batch() -> None:
+    fns = StatefulFunctions()
+
+    @fns.bind("example/greeter")
+    def far(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        counted(context)
+        later = timedelta(days=10**8)
+        context.pack_and_send_after(later, "example/greeter", context.address.identity, request)
+
+    rt = LocalRuntime.from_module(module(), fns)
+    with pytest.raises(RuntimeFailure, match="would be due after the year 9999"):
+        rt.ingest("names", key="t", value=GreetRequest(name="t"))
+    assert rt.state("example/greeter", "t") == {}
+
+
+def test_a_ttl_past_the_end_of_the_virtual_clock_never_expires() -> None:
+    spec = build_module(
+        function(
+            "example/greeter",
+            [{"name": "seen_count", "expireAfter": "999999999d"}],
+        ),
+        version="2.0",
+    )
+    fns = StatefulFunctions()
+
+    @fns.bind("example/greeter")
+    def greet(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        counted(context)
+
+    rt = LocalRuntime.from_module(spec, fns)
+    rt.ingest("names", key="t", value=GreetRequest(name="t"))
+    rt.advance(timedelta(days=365 * 1000))
+    rt.ingest("names", key="t", value=GreetRequest(name="t"))
+    assert rt.state("example/greeter", "t") == {"seen_count": SeenCount(seen=2)}
