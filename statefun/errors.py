@@ -18,6 +18,7 @@ __all__ = [
     "MissingCallerError",
     "ModuleCheckError",
     "ModuleYamlError",
+    "ModuleYamlWarning",
     "RuntimeFailure",
     "StateTypeMismatchError",
     "StatefunError",
@@ -162,3 +163,38 @@ class FunctionFileError(ValueError, StatefunError):
 
 class RuntimeFailure(RuntimeError, StatefunError):
     """The local runtime could not invoke a function; nothing of the failed batch was applied."""
+
+
+class ModuleYamlWarning(UserWarning):
+    """module.yaml is valid but likely not what was meant, e.g. a key the runtime ignores.
+
+    Carries the same parts as :class:`ModuleYamlError` (``path``, ``line``, ``key_path``,
+    ``problem``, ``hint``). ``load_module`` and ``parse_module`` issue it with
+    :func:`warnings.warn` and keep it in ``ModuleSpec.warnings``; with ``strict=True`` it is
+    raised as a ``ModuleYamlError`` instead.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        key_path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path = path
+        self.line = line
+        self.key_path = key_path
+        self.hint = hint
+        where = path or "module.yaml"
+        if line is not None:
+            where += f":{line}"
+        text = f"{where}: "
+        if key_path:
+            text += f"{key_path}: "
+        text += problem
+        if hint:
+            text += f" Fix: {hint}"
+        super().__init__(text)
