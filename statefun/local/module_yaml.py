@@ -1774,7 +1774,7 @@ class _Parser:
             self.fail(
                 first.line,
                 first.key_path or "",
-                f"{first.problem} (An error, not a warning: strict mode.)",
+                f"{first.problem} (An error in strict mode.)",
                 first.hint,
             )
         return ModuleSpec(
