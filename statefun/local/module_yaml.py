@@ -438,6 +438,9 @@ _C0_NAMES: Final = (
     *("CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM"),
     *("SUB", "ESC", "FS", "GS", "RS", "US"),
 )
+# Line breaks to YAML that editors may not show as such, and the ones they do.
+_UNUSUAL_BREAK: Final = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK: Final = re.compile("\r\n|[\n\r]")
 # Spaces that are not spaces to YAML, at the start of a line (copied from web pages, mostly).
 _ODD_INDENT: Final = re.compile("^[ \t]*([\u00a0\u2000-\u200b\u202f\u205f\u3000])", re.MULTILINE)
 _SPACE_NAMES: Final = {
@@ -760,8 +763,7 @@ def _label(line: str, *, dashes: bool = True) -> str:
     prefix, key, _ = _split_key(line)
     if key is not None:
         return f"`{prefix if dashes else ''}{key}:`"
-    content = _content(line)
-    return f"`{content if len(content) <= 40 else content[:37] + '...'}`"
+    return f"`{_shorten(_content(line))}`"
 
 
 def _plain(words: str) -> str:
@@ -883,24 +885,28 @@ def _colon_fix(line: str) -> tuple[str, str, str] | None:
     dashes = _DASHES.match(content)
     prefix = dashes.group(0) if dashes else ""
     body = content[len(prefix) :]
-    if not body or body[0] in "#'\"[]{},&*!|>%@`":
+    if not body or body[0] in "#'\"[]{},&*!|>%@`" or body.startswith(("---", "...")):
         return None
     glued = re.match(r"([^\s:]+):(\S.*)$", body)
     if glued:
         fixed = f"{prefix}{glued.group(1)}: {glued.group(2)}"
         return (
-            f"`{content}` needs a space after the colon.",
-            f"write `{fixed}`.",
+            f"`{_shorten(content)}` needs a space after the colon.",
+            f"write `{_shorten(fixed)}`.",
             _lead(line) + fixed,
         )
     key, _, value = body.partition(" ")
     fixed = f"{prefix}{key}: {value.strip()}" if value.strip() else f"{prefix}{key}:"
     return (
-        f"`{content}` has no colon.",
-        f"write `{fixed}` (a key, a colon and a space, then the value), or start the line with "
-        f"`#` if it is a comment.",
+        f"`{_shorten(content)}` has no colon.",
+        f"write `{_shorten(fixed)}` (a key, a colon and a space, then the value), or start the "
+        f"line with `#` if it is a comment.",
         _lead(line) + fixed,
     )
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -960,6 +966,9 @@ class _Explainer:
         if context.startswith("while parsing a flow") and start is not None:
             return self._flow(start, row, column)
         if "simple key" in context and start is not None:
+            colon = re.search(r":(\s|$)", self.lines[start.line][start.column :])
+            if colon is not None and colon.start() > 1024:
+                return self._long_key(start.line, start.column + colon.start())
             return self._missing_colon(start.line)
         if problem.startswith("mapping values are not allowed"):
             return self._colon(row, column)
@@ -983,6 +992,17 @@ class _Explainer:
                 f"the anchor at column {column + 1} has the name of one on line {start.line + 1}.",
                 "rename one of the two anchors (and its aliases).",
             )
+        if "'<document start>'" in problem:
+            marker = next(
+                (r for r in range(row, -1, -1) if re.match(r"(\.\.\.|%)", self.lines[r])), None
+            )
+            if marker is not None:
+                return _Culprit(
+                    marker + 1,
+                    f"`{_content(self.lines[marker])[:20]}` at the start of this line is a YAML "
+                    f"document marker, which ends the module or is only allowed before it.",
+                    "remove this line.",
+                )
         if "single document" in context:
             return _Culprit(
                 row + 1,
@@ -1067,12 +1087,7 @@ class _Explainer:
         """A `:` where YAML is inside a value: in a value, or after a line that went on."""
         line = self.lines[row]
         if column - len(_lead(line)) > 1024:
-            return _Culprit(
-                row + 1,
-                f"the key that ends at column {column + 1} is longer than the 1,024 characters "
-                f"YAML allows a key on one line.",
-                "shorten the key.",
-            )
+            return self._long_key(row, column)
         prefix, key, value = _split_key(line)
         if key is not None and _indent(line) + len(prefix) + len(key) < column:
             return _Culprit(
@@ -1085,6 +1100,14 @@ class _Explainer:
         if above is not None and _split_key(self.lines[above])[1] is None:
             return self._missing_colon(above)
         return self._fix(row, self._suspects(row)) or self._generic(row, column)
+
+    def _long_key(self, row: int, column: int) -> _Culprit:
+        return _Culprit(
+            row + 1,
+            f"the key that ends at column {column + 1} is longer than the 1,024 characters YAML "
+            f"allows a key.",
+            "shorten the key.",
+        )
 
     def _dash(self, row: int, column: int) -> _Culprit:
         line = self.lines[row]
@@ -1604,6 +1627,13 @@ class _Parser:
         if node is None:
             return []
         if node.kind != "list":
+            if node.kind == "str" and node.start > node.line and node.raw.startswith("-"):
+                self.fail(
+                    node.start,
+                    node.key_path,
+                    f"`{node.raw.split()[0]}` needs a space after the dash to be a list item.",
+                    f"write `- {node.raw[1:].lstrip()}`.",
+                )
             self.fail(
                 node.line,
                 node.key_path,
@@ -1831,6 +1861,20 @@ class _Parser:
                 f"pasting from another file or by joining two files.",
                 "delete it: it is invisible, so delete the start of the line and retype it.",
             )
+        unusual = _UNUSUAL_BREAK.search(text)
+        if unusual is not None:
+            before = text[: unusual.start()]
+            line = len(_EDITOR_BREAK.findall(before)) + 1
+            column = len(before) - max(before.rfind("\n"), before.rfind("\r"))
+            self.fail(
+                line,
+                "",
+                f"{_describe_char(unusual.group(0))} at column {column}: YAML counts it as a line "
+                f"break, but most editors do not show one, so lines would not be where you see "
+                f"them.",
+                "replace it with a plain line break (or delete it); it usually comes with copied "
+                "text.",
+            )
         odd = _ODD_INDENT.search(text)
         if odd is not None:
             line, column = _position(text, odd.start(1))
@@ -1923,7 +1967,8 @@ class _Parser:
             problem = f"not a string: `version` is {node.describe()}."
             if node.kind in ("int", "float", "bool"):
                 problem += (
-                    f" YAML reads an unquoted {node.raw} as a {node.kind}, and the runtime needs "
+                    f" YAML reads an unquoted {node.raw} as {'an' if node.kind == 'int' else 'a'} "
+                    f"{node.kind}, and the runtime needs "
                     f"a string."
                 )
             self.fail(node.line, "version", problem, f"quote it: `{example}`.")

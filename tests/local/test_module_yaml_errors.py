@@ -441,3 +441,43 @@ def test_a_learners_mistake_is_reported_at_the_line_it_was_made(
 def test_line_numbers_count_like_an_editor_with_windows_line_endings() -> None:
     text = edit(MODULE, "type: example/greeter", "type example/greeter").replace("\n", "\r\n")
     assert fails(text).line == line_of(MODULE, "type: example/greeter")
+
+
+def test_a_document_marker_inside_the_module() -> None:
+    for marker in ("%YAML 1.1", "..."):
+        text = edit(MODULE, "\nmodule:\n", f"\n{marker}\nmodule:\n")
+        error = fails(text)
+        assert error.line == line_of(text, marker)
+        assert "document marker" in error.problem
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_line_break_editors_do_not_show_is_named_at_the_line_editors_show(
+    separator: str,
+) -> None:
+    text = edit(MODULE, "kind: http", f"kind:{separator}http")
+    error = fails(text)
+    assert error.line == line_of(MODULE, "kind: http")
+    assert f"U+{ord(separator):04X}" in error.problem and "column 18" in error.problem
+
+
+def test_a_key_longer_than_yaml_allows() -> None:
+    text = MODULE + "k" * 2000 + ": 1\n"
+    error = fails(text)
+    assert error.line == line_of(text, "kkkk")
+    assert "1,024" in error.problem
+    assert len(str(error)) < 300
+
+
+def test_a_long_line_without_a_colon_is_shortened_in_the_message() -> None:
+    text = edit(MODULE, "kind: http", "kind " + "h" * 500)
+    error = fails(text)
+    assert error.line == line_of(text, "kind hhh")
+    assert "has no colon" in error.problem and len(str(error)) < 400
+
+
+def test_a_list_item_without_a_space_after_its_dash() -> None:
+    text = edit(MODULE, "- seen_count", "-seen_count")
+    error = fails(text)
+    assert error.line == line_of(text, "-seen_count")
+    assert error.hint == "write `- seen_count`."
