@@ -37,7 +37,7 @@ import unicodedata
 import urllib.parse
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn
@@ -629,13 +629,15 @@ class _Builder:
         line, column, start = mark.line + 1, mark.column + 1, node.start_mark.line + 1
         self.count += 1
         if self.count > _MAX_NODES:
-            # The loader counts every value it reads, so only expanded aliases get here.
+            # The loader counted what the text holds: only expanded aliases can hold more.
+            problem = f"the file holds more than {_MAX_NODES:,} values by this line."
+            if self.aliases:
+                problem = (
+                    f"expanding the YAML aliases (`*name`) gives more than {_MAX_NODES:,} values "
+                    f"by this line: an alias bomb?"
+                )
             self.parser.fail(
-                line,
-                key_path,
-                f"expanding the YAML aliases (`*name`) gives more than {_MAX_NODES:,} values by "
-                f"this line: an alias bomb?",
-                "write the values out instead of repeating anchors with aliases.",
+                line, key_path, problem, "write the values out instead of repeating aliases."
             )
         if isinstance(node, ScalarNode):
             kind = _SCALAR_KINDS.get(node.tag, "str")
@@ -702,9 +704,11 @@ class _Builder:
             problem = f"`{value}` is {words}, but the tag `{tag}` says it must be one."
         else:
             problem = f"`{value}` is {words}, though YAML takes it for one by its first characters."
-        hint = f"remove the `{tag}` tag, or write {example}." if tag else ""
-        if not tag:
-            hint = f'quote it if it is text (`"{value}"`), or write {example}.'
+        hint = (
+            f"remove the `{tag}` tag, or write {example}."
+            if tag
+            else f'quote it if it is text (`"{value}"`), or write {example}.'
+        )
         self.parser.fail(mark.line + 1, key_path, problem, hint)
 
 
@@ -905,6 +909,13 @@ def _colon_fix(line: str) -> tuple[str, str, str] | None:
     )
 
 
+def _quoted(value: str) -> str:
+    """``value`` as a YAML quoted string (single quotes when it holds a double quote)."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + value.replace("\\", "\\\\") + '"'
+
+
 def _shorten(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -934,7 +945,7 @@ class _Explainer:
         text: str,
         error: yaml.MarkedYAMLError,
         multiline_quotes: list[tuple[Mark, Mark]],
-        trial: Any,
+        trial: Callable[[str, int], int] | None,
     ) -> None:
         self.lines = _LINE_BREAK.split(text)
         self.error = error
@@ -1044,38 +1055,19 @@ class _Explainer:
 
     def _suspects(self, row: int) -> list[int | None]:
         """The lines that may be at fault when PyYAML stops at ``row``: the line above, the
-        nearest line less indented (the block it would belong to), the start of the block
-        PyYAML was in, and the first line of the block ``row`` lines up with."""
+        nearest line less indented (the block it would belong to) and the first line of that
+        block, and the start of the block PyYAML was in."""
         context = self.error.context_mark
         column = _indent(self.lines[row])
-        less = next(
-            (
-                r
-                for r in range(row - 1, -1, -1)
-                if _structural(self.lines[r]) and _indent(self.lines[r]) < column
-            ),
-            None,
-        )
+        structural = [r for r in range(row) if _structural(self.lines[r])]
+        less = next((r for r in reversed(structural) if _indent(self.lines[r]) < column), None)
+        first = next((r for r in structural if less is None or r > less), None)
         return [
-            self._previous(row),
+            structural[-1] if structural else None,
             less,
+            first,
             context.line if context is not None and context.line < row else None,
-            self._block_start(row),
         ]
-
-    def _block_start(self, row: int) -> int | None:
-        """The first line of the block that ``row`` should have lined up with."""
-        column = _indent(self.lines[row])
-        parent = next(
-            (
-                r
-                for r in range(row - 1, -1, -1)
-                if _structural(self.lines[r]) and _indent(self.lines[r]) < column
-            ),
-            None,
-        )
-        first = (parent + 1) if parent is not None else 0
-        return next((r for r in range(first, row) if _structural(self.lines[r])), None)
 
     def _missing_colon(self, row: int) -> _Culprit:
         found = _colon_fix(self.lines[row])
@@ -1094,7 +1086,7 @@ class _Explainer:
                 row + 1,
                 f"the value of {_label(line)} holds `: ` (a colon and a space) at column "
                 f"{column + 1}, which YAML reads as the start of another key.",
-                f'quote the value: `{prefix}{key}: "{value}"`.',
+                f"quote the value: `{prefix}{key}: {_quoted(value)}`.",
             )
         above = self._previous(row)
         if above is not None and _split_key(self.lines[above])[1] is None:
@@ -1177,9 +1169,11 @@ class _Explainer:
     def _quote_it(self, row: int, column: int, problem: str) -> _Culprit:
         prefix, key, value = _split_key(self.lines[row])
         if key is not None and value:
-            return _Culprit(row + 1, problem, f'quote the value: `{prefix}{key}: "{value}"`.')
+            return _Culprit(
+                row + 1, problem, f"quote the value: `{prefix}{key}: {_quoted(value)}`."
+            )
         text = _content(self.lines[row])[len(prefix) :]
-        return _Culprit(row + 1, problem, f'quote it if it is text: `{prefix}"{text}"`.')
+        return _Culprit(row + 1, problem, f"quote it if it is text: `{prefix}{_quoted(text)}`.")
 
     def _flow(self, start: Mark, row: int, column: int) -> _Culprit:
         line = self.lines[min(start.line, len(self.lines) - 1)]
@@ -1247,17 +1241,15 @@ class _Explainer:
         for row in dict.fromkeys([flagged, *suspects]):
             if row is None or not _structural(lines[row]):
                 continue
-            colon = _colon_fix(lines[row])
-            if colon is not None and _split_key(lines[row])[1] is None:
-                fixed = [*lines[:row], colon[2], *lines[row + 1 :]]
-                options.add((_deviations(fixed, steps), row != flagged, 0, row, -1))
+            if _colon_fix(lines[row]) is not None and _split_key(lines[row])[1] is None:
+                options.add((_deviations(self._fixed(row, -1), steps), row != flagged, 0, row, -1))
             lead = _lead(lines[row])
             dashes = _DASHES.match(lines[row], len(lead))
             shift = dashes.end() - len(lead) if dashes else 0
             for column in self._columns(row):
                 for start in {column, column - shift}:
                     if start >= 0 and ("\t" in lead or start != len(lead)):
-                        deviations = _deviations(self._moved(row, start), steps)
+                        deviations = _deviations(self._fixed(row, start), steps)
                         change = abs(start - len(lead))
                         options.add((deviations, row != flagged, change, row, start))
         ranked = sorted(options)
@@ -1268,12 +1260,7 @@ class _Explainer:
         else:
             best_score = 0
             for option in ranked[:_TRIALS]:
-                row, column = option[3], option[4]
-                if column < 0:
-                    fixed = [*lines[:row], _colon_fix(lines[row])[2], *lines[row + 1 :]]  # type: ignore[index]
-                else:
-                    fixed = self._moved(row, column)
-                score = self.trial("\n".join(fixed), flagged)
+                score = self.trial("\n".join(self._fixed(option[3], option[4])), flagged)
                 if score > best_score:
                     best, best_score = option, score
                 if score == 4:
@@ -1296,9 +1283,14 @@ class _Explainer:
                 columns.add(lowest)
         return columns
 
-    def _moved(self, row: int, column: int) -> list[str]:
+    def _fixed(self, row: int, column: int) -> list[str]:
+        """The lines with line ``row`` re-indented to ``column``, or given its colon (-1)."""
         lines = list(self.lines)
-        lines[row] = " " * column + lines[row].lstrip(" \t")
+        if column >= 0:
+            lines[row] = " " * column + lines[row].lstrip(" \t")
+        else:
+            colon = _colon_fix(lines[row])
+            lines[row] = colon[2] if colon is not None else lines[row]
         return lines
 
 
