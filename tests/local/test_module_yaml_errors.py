@@ -39,9 +39,9 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in text")
 
 
-def fails(text: str | bytes, **options: object) -> ModuleYamlError:
+def fails(text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ModuleYamlError:
     with pytest.raises(ModuleYamlError) as info:
-        parse_module(text, path="module.yaml", **options)  # type: ignore[arg-type]
+        parse_module(text, path="module.yaml", max_bytes=max_bytes)
     error = info.value
     assert error.line is not None, f"no line in {error}"
     assert not JARGON.search(str(error)), f"PyYAML jargon in {error}"
