@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -28,7 +29,7 @@ from google.protobuf.message import DecodeError, Message
 
 import statefun
 from statefun._loader import FunctionFileError, LoadedFile, load_function_file
-from statefun.errors import ModuleYamlError, RuntimeFailure, UnknownFunctionError
+from statefun.errors import ModuleYamlError, ModuleYamlWarning, RuntimeFailure, UnknownFunctionError
 from statefun.local.check import check_module
 from statefun.local.module_yaml import IngressSpec, ModuleSpec, RoutingSpec, load_module
 from statefun.local.runtime import DEFAULT_MAX_HOPS, LocalRuntime
@@ -67,6 +68,12 @@ MAX_BURST = 1_000_000
 
 _PROG = "statefun-lab"
 _STATEFUN_DIR = Path(statefun.__file__).resolve().parent
+
+
+_STRICT_HELP = (
+    "make a key of module.yaml that the runtime ignores (most often a typo, e.g. `Egresses:`) "
+    "an error instead of a warning"
+)
 
 
 class _UsageError(Exception):
@@ -153,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "FILE.py:VARIABLE picks one StatefulFunctions if the file has several. Optional with "
         "--http, where it is only read for its message types",
     )
+    run.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     source = run.add_argument_group("what goes in (default: random walkthrough names)")
     source.add_argument(
         "--count",
@@ -269,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
             "ingress typeUrl naming a message type that is not loaded, a target or router\n"
             "that points nowhere. These would otherwise only fail the job on Flink.\n"
             "\n"
-            "Prints OK with a summary, or each problem with its fix."
+            "Prints OK with a summary, or each problem with its fix. A key of MODULE_YAML\n"
+            "that the runtime ignores (a typo such as `Egresses:`) is a warning, an error\n"
+            "with --strict."
         ),
         epilog=(
             "example:\n"
@@ -287,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Python file that binds the functions, e.g. greeter/greeter.py "
         "(FILE.py:VARIABLE picks one StatefulFunctions if the file has several)",
     )
+    check.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     check.set_defaults(handler=_check)
     return parser
 
@@ -410,9 +421,18 @@ def _endpoint(text: str) -> tuple[str, str]:
 # ------------------------------------------------------------------------------------------------
 
 
+def _load_module(args: argparse.Namespace) -> ModuleSpec:
+    """MODULE_YAML, read with ``--strict`` or not; its warnings are left on ``module.warnings``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModuleYamlWarning)
+        return load_module(args.module, strict=args.strict)
+
+
 def _check(args: argparse.Namespace) -> int:
     _check_order(args)
-    module = load_module(args.module)
+    module = _load_module(args)
+    for warning in module.warnings:
+        print(f"warning: {warning}")
     loaded = load_function_file(args.functions)
     assert loaded.functions is not None
     problems = check_module(module, loaded.functions)
@@ -784,7 +804,9 @@ def _check_order(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     _check_order(args)
     _check_run_options(args)
-    module = load_module(args.module)
+    module = _load_module(args)
+    for warning in module.warnings:
+        print(f"{_PROG}: warning: {warning}", file=sys.stderr)
     loaded: LoadedFile | None = None
     if args.functions is not None:
         loaded = load_function_file(args.functions, require_functions=not args.http)

@@ -25,6 +25,7 @@ __all__ = [
     "MissingCallerError",
     "ModuleCheckError",
     "ModuleYamlError",
+    "ModuleYamlWarning",
     "PayloadDecodeError",
     "RuntimeFailure",
     "ServingConfigError",
@@ -146,16 +147,23 @@ class ModuleYamlError(ValueError, StatefunError):
         self.line = line
         self.key_path = key_path
         self.hint = hint
-        where = path or "module.yaml"
-        if line is not None:
-            where += f":{line}"
-        text = f"{where}: "
-        if key_path:
-            text += f"{key_path}: "
-        text += problem
-        if hint:
-            text += f" Fix: {hint}"
-        super().__init__(text)
+        super().__init__(_module_yaml_text(problem, path, line, key_path, hint))
+
+
+def _module_yaml_text(
+    problem: str, path: str | None, line: int | None, key_path: str | None, hint: str | None
+) -> str:
+    """``path:line: key.path: problem Fix: hint``, the text of a module.yaml error or warning."""
+    where = path or "module.yaml"
+    if line is not None:
+        where += f":{line}"
+    text = f"{where}: "
+    if key_path:
+        text += f"{key_path}: "
+    text += problem
+    if hint:
+        text += f" Fix: {hint}"
+    return text
 
 
 class ModuleCheckError(ValueError, StatefunError):
@@ -352,3 +360,29 @@ class PayloadDecodeError(InvalidRequestError):
             f"{what} ({payload}: {self.detail}). {fix} The same request fails every time, so "
             f"it is refused, not retried."
         )
+
+
+class ModuleYamlWarning(UserWarning):
+    """module.yaml is valid but likely not what was meant, e.g. a key the runtime ignores.
+
+    Carries the same parts as :class:`ModuleYamlError` (``path``, ``line``, ``key_path``,
+    ``problem``, ``hint``). ``load_module`` and ``parse_module`` issue it with
+    :func:`warnings.warn` and keep it in ``ModuleSpec.warnings``; with ``strict=True`` it is
+    raised as a ``ModuleYamlError`` instead.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        key_path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path = path
+        self.line = line
+        self.key_path = key_path
+        self.hint = hint
+        super().__init__(_module_yaml_text(problem, path, line, key_path, hint))

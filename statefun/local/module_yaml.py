@@ -14,6 +14,17 @@ Usage::
     module = load_module("module.yaml")
     module.function("example/greeter").state_names   # ('seen_count',)
     ingress, route = module.ingress_for("names")       # by topic, or by id "example/names"
+
+Keys the runtime does not read are ignored by it, and usually a typo (``Egresses:``): each one is
+a :class:`~statefun.errors.ModuleYamlWarning` with a "did you mean", issued with
+:func:`warnings.warn` and kept in ``ModuleSpec.warnings``; ``strict=True`` makes it an error.
+
+A hostile or broken file is a ``ModuleYamlError`` with a line too, and quickly: files over
+``max_bytes`` (1 MiB) are refused before they are read, nesting deeper than 50 levels and more
+than 100,000 values are refused while the YAML is composed, invalid UTF-8 and control characters
+are named with their line and column, and PyYAML's syntax errors are said in plain words at the
+line to fix (a tab, a missing colon, a key indented too far or not far enough, an unclosed
+quote or bracket).
 """
 
 from __future__ import annotations
@@ -22,19 +33,25 @@ import datetime
 import difflib
 import os
 import re
+import unicodedata
 import urllib.parse
-from collections.abc import Iterable
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.tokens import ScalarToken
 
-from statefun.errors import ModuleYamlError, StatefunError
+from statefun.errors import ModuleYamlError, ModuleYamlWarning, StatefunError
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "EgressSpec",
     "FunctionSpec",
     "IngressSpec",
@@ -67,7 +84,13 @@ DEFAULT_MAX_NUM_BATCH_REQUESTS: Final = 1000
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
-_MAX_NODES = 100_000  # guards against YAML alias bombs
+#: The largest module.yaml read by default, in bytes (1 MiB; real ones are a few KB). Pass
+#: ``max_bytes=`` to :func:`load_module` or :func:`parse_module` to read a larger one.
+DEFAULT_MAX_BYTES: Final = 1 << 20
+_MAX_NODES: Final = 100_000  # keys, values and list items: a module.yaml has a few hundred
+_MAX_DEPTH: Final = 50  # nested maps and lists: a module.yaml needs about 10
+_TRIAL_MAX_CHARS: Final = 32_768  # syntax errors: files this small are re-parsed to find the fix
+_TRIALS: Final = 12  # re-parses at most, per syntax error
 
 
 # ------------------------------------------------------------------------------------------------
@@ -208,7 +231,11 @@ class _UndeclaredFunctionError(KeyError, StatefunError):
 
 @dataclass(frozen=True, slots=True)
 class ModuleSpec:
-    """A parsed module.yaml (or several, see :func:`merge_modules`)."""
+    """A parsed module.yaml (or several, see :func:`merge_modules`).
+
+    ``warnings`` are what the file holds that the runtime ignores (an unknown key, most often a
+    typo), in line order; each was also issued with :func:`warnings.warn`.
+    """
 
     version: str
     path: str | None
@@ -216,6 +243,7 @@ class ModuleSpec:
     ingresses: dict[str, IngressSpec]
     egresses: dict[str, EgressSpec]
     routers: tuple[RouterSpec, ...] = ()
+    warnings: tuple[ModuleYamlWarning, ...] = field(default=(), compare=False)
 
     def function(self, typename: str) -> FunctionSpec:
         """The function declared with type ``typename`` (``"namespace/name"``).
@@ -341,10 +369,11 @@ def _parse_duration_nanos(text: str) -> int:
         else:
             hint = 'start with a whole number, then a unit, e.g. "60s" or "2min".'
         raise _DurationError("text does not start with a number", hint)
-    value = int(number)
+    value = int(number) if len(number.lstrip("0")) <= 19 else _LONG_MAX + 1
     if value > _LONG_MAX:
         raise _DurationError(
-            f"The value '{number}' cannot be re represented as 64bit number (numeric overflow).",
+            f"The value '{number if len(number) <= 30 else number[:27] + '...'}' cannot be re "
+            f"represented as 64bit number (numeric overflow).",
             "use a smaller number or a larger unit.",
         )
     if not unit:
@@ -397,6 +426,137 @@ _SCALAR_KINDS: Final = {
     "tag:yaml.org,2002:bool": "bool",
     "tag:yaml.org,2002:null": "null",
 }
+_SCALAR_WORDS: Final = {
+    "int": ("not a whole number", "a whole number such as `500`"),
+    "float": ("not a number", "a number such as `1.5`"),
+    "bool": ("not a boolean (YAML's are true/false, yes/no, on/off)", "`true` or `false`"),
+}
+# PyYAML counts lines with these breaks, so every line number here does too.
+_LINE_BREAK: Final = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_C0_NAMES: Final = (
+    *("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF"),
+    *("CR", "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM"),
+    *("SUB", "ESC", "FS", "GS", "RS", "US"),
+)
+# Line breaks to YAML that editors may not show as such, and the ones they do.
+_UNUSUAL_BREAK: Final = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK: Final = re.compile("\r\n|[\n\r]")
+# Spaces that are not spaces to YAML, at the start of a line (copied from web pages, mostly).
+_ODD_INDENT: Final = re.compile("^[ \t]*([\u00a0\u2000-\u200b\u202f\u205f\u3000])", re.MULTILINE)
+_SPACE_NAMES: Final = {
+    "\u00a0": "a non-breaking space",
+    "\u202f": "a narrow non-breaking space",
+    "\u200b": "a zero-width space",
+    "\u3000": "an ideographic space",
+}
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``, counting lines as PyYAML's marks do."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, index):
+        line += 1
+        start = match.end()
+    return line, index - start + 1
+
+
+def _describe_char(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return f"the control character U+{code:04X} ({_C0_NAMES[code]})"
+    if 0x7F <= code <= 0x9F:
+        return f"the control character U+{code:04X}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"U+{code:04X}, half of a character (a lone surrogate),"
+    name = unicodedata.name(char, "")
+    return f"the character U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def _size_words(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} bytes"
+    if size < 1 << 20:
+        return f"{size:,} bytes ({size / 1024:.1f} KiB)"
+    return f"{size:,} bytes ({size / (1 << 20):.1f} MiB)"
+
+
+def _limit_words(size: int) -> str:
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size:,}-byte"
+
+
+def _too_deep(column: int) -> str:
+    return (
+        f"values are nested more than {_MAX_DEPTH} levels deep at column {column}; a module.yaml "
+        f"needs about 10."
+    )
+
+
+class _Refused(Exception):
+    """The loader stops composing: ``problem`` at ``mark``, fixed by ``hint``."""
+
+    def __init__(self, mark: Mark, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.mark = mark
+        self.problem = problem
+        self.hint = hint
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting while it composes and noting quotes that span lines.
+
+    Composing is recursive, so 500 ``[`` in a row would run into Python's recursion limit; this
+    loader refuses more than ``_MAX_DEPTH`` levels and more than ``_MAX_NODES`` values as soon as
+    it meets them. It counts aliases (only they can make the tree larger than the text), and
+    keeps the start and end of each quoted value that spans lines: an unclosed quote reads on to
+    the next quote, and PyYAML's error only comes lines later.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.values = 0
+        self.depth = 0
+        self.aliases = 0
+        self.multiline_quotes: list[tuple[Mark, Mark]] = []
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            return super().compose_node(parent, index)
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Mark = event.start_mark  # type: ignore[assignment]
+        self.values += 1
+        if self.values > _MAX_NODES:
+            raise _Refused(
+                mark,
+                f"the file holds more than {_MAX_NODES:,} values (keys, values and list items) "
+                f"by this line, where a module.yaml holds a few hundred.",
+                "check that this is your module.yaml: the loader stops here to stay fast.",
+            )
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self.depth >= _MAX_DEPTH:
+            flow = bool(event.flow_style)
+            raise _Refused(
+                mark,
+                _too_deep(mark.column + 1),
+                "check the `[` and `{` on this line: each needs its `]` or `}`."
+                if flow
+                else "check the indentation above this line: each deeper step opens a level.",
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def scan_flow_scalar(self, style: Any) -> ScalarToken:
+        token = super().scan_flow_scalar(style)
+        if token.start_mark.line != token.end_mark.line:
+            self.multiline_quotes.append((token.start_mark, token.end_mark))
+        return token
 
 
 @dataclass(slots=True)
@@ -404,8 +564,9 @@ class _Node:
     """A YAML value with where it was written.
 
     ``kind`` is str/int/float/bool/null (like Jackson: every other scalar tag, e.g. a
-    timestamp, is a string) or map/list. ``line`` is the 1-based line of the key that holds the
-    value (of the item itself for list items), which is where a reader looks.
+    timestamp, is a string) or map/list. ``line`` and ``column`` (1-based) are where the key
+    that holds the value starts (the item itself for list items), which is where a reader looks;
+    ``start`` is the line of the value itself.
     """
 
     kind: str
@@ -413,12 +574,23 @@ class _Node:
     line: int
     key_path: str
     raw: str = ""
+    column: int = 1
+    start: int = 0  # the line where the value itself starts
+    parent: _Node | None = field(default=None, repr=False, compare=False)
 
     def get(self, key: str) -> _Node | None:
         if self.kind != "map":
             return None
         found: _Node | None = self.value.get(key)
         return found
+
+    @property
+    def name(self) -> str:
+        """The key that holds this value, e.g. `` `spec:` ``; ``the file`` for the top level."""
+        if not self.key_path:
+            return "the file"
+        last = re.sub(r"(\[[0-9]+\])+$", "", self.key_path.rsplit(".", 1)[-1])
+        return f"`{last}:`"
 
     def describe(self) -> str:
         if self.kind == "str":
@@ -437,50 +609,689 @@ def _join(key_path: str, key: str) -> str:
 
 
 class _Builder:
-    def __init__(self, parser: _Parser) -> None:
+    """Turns PyYAML's nodes into ``_Node``s, expanding aliases within the loader's limits."""
+
+    def __init__(self, parser: _Parser, text: str, aliases: int) -> None:
         self.parser = parser
+        self.text = text
+        self.aliases = aliases
         self.constructor = SafeConstructor()
         self.count = 0
 
-    def build(self, node: Node, key_path: str, line: int, ancestors: frozenset[int]) -> _Node:
+    def build(
+        self,
+        node: Node,
+        key_path: str,
+        mark: Mark,
+        parent: _Node | None,
+        ancestors: frozenset[int],
+    ) -> _Node:
+        line, column, start = mark.line + 1, mark.column + 1, node.start_mark.line + 1
         self.count += 1
         if self.count > _MAX_NODES:
-            self.parser.fail(line, key_path, "the document is too large (alias expansion?).")
+            # The loader counted what the text holds: only expanded aliases can hold more.
+            problem = f"the file holds more than {_MAX_NODES:,} values by this line."
+            if self.aliases:
+                problem = (
+                    f"expanding the YAML aliases (`*name`) gives more than {_MAX_NODES:,} values "
+                    f"by this line: an alias bomb?"
+                )
+            self.parser.fail(
+                line, key_path, problem, "write the values out instead of repeating aliases."
+            )
         if isinstance(node, ScalarNode):
             kind = _SCALAR_KINDS.get(node.tag, "str")
             if kind == "str":
-                return _Node("str", node.value, line, key_path, node.value)
+                return _Node("str", node.value, line, key_path, node.value, column, start, parent)
             try:
                 value = self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                self.parser.fail(line, key_path, f"invalid YAML value {node.value!r}: {exc}")
-            return _Node(kind, value, line, key_path, node.value)
+            except (ValueError, KeyError, IndexError, TypeError, OverflowError, yaml.YAMLError):
+                self._not_of_its_type(node, kind, key_path)
+            return _Node(kind, value, line, key_path, node.value, column, start, parent)
         if id(node) in ancestors:
-            self.parser.fail(line, key_path, "a YAML alias refers to one of its own parents.")
+            self.parser.fail(
+                line,
+                key_path,
+                "a YAML alias refers to one of its own parents.",
+                "write the value out instead of the alias.",
+            )
+        if len(ancestors) >= _MAX_DEPTH:
+            self.parser.fail(
+                line,
+                key_path,
+                _too_deep(column)[:-1] + ", once the YAML aliases (`*name`) are expanded.",
+                "write the values out instead of nesting anchors in aliases.",
+            )
         inner = ancestors | {id(node)}
         if isinstance(node, SequenceNode):
-            items = [
-                self.build(child, f"{key_path}[{i}]", child.start_mark.line + 1, inner)
-                for i, child in enumerate(node.value)
-            ]
-            return _Node("list", items, line, key_path)
+            items = _Node("list", [], line, key_path, "", column, start, parent)
+            for index, child in enumerate(node.value):
+                items.value.append(
+                    self.build(child, f"{key_path}[{index}]", child.start_mark, items, inner)
+                )
+            return items
         assert isinstance(node, MappingNode)
-        entries: dict[str, _Node] = {}
+        entries = _Node("map", {}, line, key_path, "", column, start, parent)
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
             if not isinstance(key_node, ScalarNode):
                 self.parser.fail(key_line, key_path, "a map key must be a plain name.")
             key = key_node.value
-            if key in entries:
+            if key in entries.value:
                 self.parser.fail(
                     key_line,
                     _join(key_path, key),
-                    f"duplicate key `{key}` (first written at line {entries[key].line}); the "
-                    f"runtime would silently keep only the last one.",
+                    f"duplicate key `{key}` (first written at line {entries.value[key].line}); "
+                    f"the runtime would silently keep only the last one.",
                     "remove one of the two, or merge their contents.",
                 )
-            entries[key] = self.build(value_node, _join(key_path, key), key_line, inner)
-        return _Node("map", entries, line, key_path)
+            entries.value[key] = self.build(
+                value_node, _join(key_path, key), key_node.start_mark, entries, inner
+            )
+        return entries
+
+    def _not_of_its_type(self, node: ScalarNode, kind: str, key_path: str) -> NoReturn:
+        """A scalar whose tag (written, or implied by its first characters) it does not fit."""
+        mark = node.start_mark
+        written = re.match(r"(?:&\S+\s+)?(!\S*)", self.text[mark.index : mark.index + 200])
+        tag = written.group(1) if written else ""
+        value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        words, example = _SCALAR_WORDS[kind]
+        digits = len(re.sub(r"[^0-9]", "", node.value))
+        if kind == "int" and digits > 1000:
+            problem = f"the number `{value}` has {digits:,} digits, more than any value needs."
+        elif tag:
+            problem = f"`{value}` is {words}, but the tag `{tag}` says it must be one."
+        else:
+            problem = f"`{value}` is {words}, though YAML takes it for one by its first characters."
+        hint = (
+            f"remove the `{tag}` tag, or write {example}."
+            if tag
+            else f'quote it if it is text (`"{value}"`), or write {example}.'
+        )
+        self.parser.fail(mark.line + 1, key_path, problem, hint)
+
+
+# -- syntax errors, in plain words ----------------------------------------------------------------
+
+# PyYAML's words for what it found, and what a reader calls them.
+_PLAIN_WORDS: Final = (
+    ("'<block mapping start>'", "a key indented differently"),
+    ("'<block sequence start>'", "a list indented differently"),
+    ("<block end>", "the end of the indented block"),
+    ("'<scalar>'", "a value"),
+    ("'<stream end>'", "the end of the file"),
+    ("'<document start>'", "the start of the file"),
+    ("'<document end>'", "the end of the file"),
+    ("'?'", "a key"),
+    ("'-'", "a list item"),
+    ("token", "text"),
+    ("simple key", "key"),
+)
+# A line's leading list dashes, and a `key:` after them (a plain, quoted or bracketed key).
+_DASHES: Final = re.compile(r"(?:-(?: +|$))*")
+_KEY: Final = re.compile(r"""([^\s:#'"\[\]{},&*!|>%@`][^:#]*?|"[^"]*"|'[^']*')[ \t]*:(?=\s|$)""")
+
+
+def _lead(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _structural(line: str) -> bool:
+    content = line.strip(" \t")
+    return bool(content) and not content.startswith("#")
+
+
+def _content(line: str) -> str:
+    """A line without its indentation and trailing comment."""
+    return re.sub(r"\s+#.*$", "", line.strip(" \t"))
+
+
+def _split_key(line: str) -> tuple[str, str | None, str]:
+    """``(dashes, key or None, value)`` of a line, e.g. ``("- ", "topic", "names")``."""
+    content = _content(line)
+    dashes = _DASHES.match(content)
+    prefix = dashes.group(0) if dashes else ""
+    key = _KEY.match(content, len(prefix))
+    if key is None:
+        return prefix, None, content[len(prefix) :]
+    return prefix, key.group(1), content[key.end() :].strip()
+
+
+def _label(line: str, *, dashes: bool = True) -> str:
+    """How a message names a line: `` `spec:` ``, `` `- topic:` `` or its (shortened) text."""
+    prefix, key, _ = _split_key(line)
+    if key is not None:
+        return f"`{prefix if dashes else ''}{key}:`"
+    return f"`{_shorten(_content(line))}`"
+
+
+def _plain(words: str) -> str:
+    for jargon, plain in _PLAIN_WORDS:
+        words = words.replace(jargon, plain)
+    return re.sub(r"<[a-z ]+>", "something", words)
+
+
+def _sibling(lines: list[str], row: int, column: int) -> tuple[int, str] | None:
+    """The nearest line that starts a key at ``column`` in the same block as ``row``."""
+    for step, where in ((-1, "above"), (1, "below")):
+        other = row + step
+        while 0 <= other < len(lines):
+            line = lines[other]
+            if _structural(line) and "\t" not in _lead(line):
+                indent = _indent(line)
+                keys_at = indent + len(_split_key(line)[0])
+                if indent == column or keys_at == column:
+                    return other, where
+                if indent < column:
+                    break
+            other += step
+    return None
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space" if count == 1 else f"{count} spaces"
+
+
+def _indent_words(lines: list[str], row: int, column: int) -> tuple[str, str, str]:
+    """``(problem, hint, like)`` for line ``row`` whose key belongs at ``column`` (0-based);
+    ``like`` names the line it lines up with, if any."""
+    label = _label(lines[row])
+    current = _indent(lines[row])
+    sibling = _sibling(lines, row, column)
+    if sibling is not None:
+        other, where = sibling
+        like = _label(lines[other], dashes=_indent(lines[other]) == column)
+        more = "more" if current > column else "less"
+        problem = (
+            f"{label} is indented {more} than {like} {where} it (line {other + 1}): "
+            f"{_spaces(current)} instead of {column}."
+        )
+        if column == 0:
+            return problem, f"start {label} at the beginning of its line, like {like}.", like
+        return problem, f"indent {label} by {_spaces(column)}, like {like}.", like
+    if column == 0:
+        return (
+            f"{label} is a top-level key, so it starts at the beginning of its line, not after "
+            f"{_spaces(current)}.",
+            f"remove the spaces before {label}.",
+            "",
+        )
+    parent = next(
+        (r for r in range(row - 1, -1, -1) if _structural(lines[r]) and _indent(lines[r]) < column),
+        None,
+    )
+    under = ""
+    if parent is not None:
+        under = f" to sit under {_label(lines[parent])} (line {parent + 1})"
+    return (
+        f"{label} needs {_spaces(column)} of indentation{under}, not {current}.",
+        f"indent {label} by {_spaces(column)}.",
+        "",
+    )
+
+
+def _steps(lines: list[str]) -> tuple[int, int]:
+    """The file's usual indentation step: for keys under a key, and for list dashes."""
+    keys: Counter[int] = Counter()
+    dashes: Counter[int] = Counter()
+    for delta, dash in _deltas(lines):
+        if delta is not None:
+            (dashes if dash else keys)[delta] += 1
+    return (
+        keys.most_common(1)[0][0] if keys else 2,
+        dashes.most_common(1)[0][0] if dashes else 2,
+    )
+
+
+def _deltas(lines: list[str]) -> Iterator[tuple[int | None, bool]]:
+    """For each line with content: how much deeper it is than its parent's keys, and whether it
+    is a list item. ``None`` for a key in line with its list item's first key; ``-1`` for a
+    top-level line that is indented, or a line indented with a tab."""
+    stack: list[tuple[int, int, bool]] = []  # indent, column of its keys, is a list item
+    for line in lines:
+        if not _structural(line):
+            continue
+        if "\t" in _lead(line):
+            yield -1, False
+            continue
+        indent = _indent(line)
+        prefix = _DASHES.match(line, indent)
+        dash = bool(prefix and prefix.end() > indent)
+        keys_at = prefix.end() if prefix else indent
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        if not stack:
+            yield (None if indent == 0 else -1), dash
+        elif stack[-1][2] and indent == stack[-1][1]:
+            yield None, dash
+        else:
+            yield indent - stack[-1][1], dash
+        stack.append((indent, keys_at, dash))
+
+
+def _deviations(lines: list[str], steps: tuple[int, int]) -> int:
+    """How many lines are indented against the file's usual step."""
+    return sum(
+        1
+        for delta, dash in _deltas(lines)
+        if delta is not None and delta != (steps[1] if dash else steps[0])
+    )
+
+
+def _colon_fix(line: str) -> tuple[str, str, str] | None:
+    """``(problem, hint, fixed line)`` for a line that lacks the colon (or the space) of a key."""
+    content = _content(line)
+    dashes = _DASHES.match(content)
+    prefix = dashes.group(0) if dashes else ""
+    body = content[len(prefix) :]
+    if not body or body[0] in "#'\"[]{},&*!|>%@`" or body.startswith(("---", "...")):
+        return None
+    glued = re.match(r"([^\s:]+):(\S.*)$", body)
+    if glued:
+        fixed = f"{prefix}{glued.group(1)}: {glued.group(2)}"
+        return (
+            f"`{_shorten(content)}` needs a space after the colon.",
+            f"write `{_shorten(fixed)}`.",
+            _lead(line) + fixed,
+        )
+    key, _, value = body.partition(" ")
+    fixed = f"{prefix}{key}: {value.strip()}" if value.strip() else f"{prefix}{key}:"
+    return (
+        f"`{_shorten(content)}` has no colon.",
+        f"write `{_shorten(fixed)}` (a key, a colon and a space, then the value), or start the "
+        f"line with `#` if it is a comment.",
+        _lead(line) + fixed,
+    )
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a YAML quoted string (single quotes when it holds a double quote)."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + value.replace("\\", "\\\\") + '"'
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class _Culprit:
+    """Where a syntax error is fixed (1-based ``line``), what is wrong there, and the fix."""
+
+    line: int
+    problem: str
+    hint: str
+
+
+class _Explainer:
+    """Says a PyYAML syntax error in plain words, at the line to fix.
+
+    PyYAML reports where it gave up, often lines after the mistake: the key after a missing
+    colon, the sibling after a mis-indented key, the end of the file after an unclosed quote.
+    Each of its errors is mapped to its usual cause. For indentation, the lines that may be at
+    fault are re-indented to the columns in use around them; with ``trial`` (which re-parses a
+    candidate text and scores it, see ``_Parser.trial``), the fix that reads best wins, then
+    the one that keeps the file's indentation step, then the line PyYAML named.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        error: yaml.MarkedYAMLError,
+        multiline_quotes: list[tuple[Mark, Mark]],
+        trial: Callable[[str, int], int] | None,
+    ) -> None:
+        self.lines = _LINE_BREAK.split(text)
+        self.error = error
+        self.quotes = multiline_quotes
+        self.trial = trial
+        self.context = error.context or ""
+        self.problem = error.problem or ""
+
+    def explain(self) -> _Culprit:
+        mark = self.error.problem_mark or self.error.context_mark
+        row = min(mark.line, len(self.lines) - 1) if mark is not None else 0
+        column = mark.column if mark is not None else 0
+        start = self.error.context_mark
+        context, problem = self.context, self.problem
+        swallowed = self._swallowed_by_quote(row)
+        if swallowed is not None:
+            return swallowed
+        if "quoted scalar" in context and start is not None:
+            if "unexpected end" in problem or "document separator" in problem:
+                return self._unclosed_quote(start.line, start.column, None)
+            return _Culprit(
+                row + 1,
+                f"at column {column + 1}, inside double quotes, a backslash starts an escape "
+                f"that YAML does not know ({_plain(problem)}).",
+                "use single quotes, where a backslash is just a backslash, or double it: `\\\\`.",
+            )
+        if "expected the node content" in problem:
+            return self._cannot_start(row, column)
+        if context.startswith("while parsing a flow") and start is not None:
+            return self._flow(start, row, column)
+        if "simple key" in context and start is not None:
+            colon = re.search(r":(\s|$)", self.lines[start.line][start.column :])
+            if colon is not None and colon.start() > 1024:
+                return self._long_key(start.line, start.column + colon.start())
+            return self._missing_colon(start.line)
+        if problem.startswith("mapping values are not allowed"):
+            return self._colon(row, column)
+        if problem.startswith("sequence entries are not allowed"):
+            return self._dash(row, column)
+        if "'\\t'" in problem:
+            return self._tab(row, column)
+        if "cannot start any token" in problem or "found unexpected ':'" in problem:
+            return self._cannot_start(row, column)
+        if "undefined alias" in problem:
+            name = problem.split("alias", 1)[1].strip(" '\"")
+            return self._quote_it(
+                row,
+                column,
+                f"`*{name}` refers to an anchor `&{name}` that is not defined above it (in YAML, "
+                f"a value that starts with `*` is an alias).",
+            )
+        if "duplicate anchor" in context and start is not None:
+            return _Culprit(
+                row + 1,
+                f"the anchor at column {column + 1} has the name of one on line {start.line + 1}.",
+                "rename one of the two anchors (and its aliases).",
+            )
+        if "'<document start>'" in problem:
+            marker = next(
+                (r for r in range(row, -1, -1) if re.match(r"(\.\.\.|%)", self.lines[r])), None
+            )
+            if marker is not None:
+                return _Culprit(
+                    marker + 1,
+                    f"`{_content(self.lines[marker])[:20]}` at the start of this line is a YAML "
+                    f"document marker, which ends the module or is only allowed before it.",
+                    "remove this line.",
+                )
+        if "single document" in context:
+            return _Culprit(
+                row + 1,
+                "a second YAML document starts here; a module.yaml holds one.",
+                "remove the `---` and what follows it, or put that module in a module.yaml of "
+                "its own directory.",
+            )
+        for what, char in (("anchor", "&"), ("alias", "*"), ("tag", "!"), ("directive", "%")):
+            if f"a {what}" in context or f"an {what}" in context:
+                at = start.column if start is not None else column
+                return self._quote_it(
+                    row, at, f"`{char}` at column {at + 1} starts a YAML {what} here."
+                )
+        if "block scalar" in context:
+            return _Culprit(
+                row + 1,
+                f"the `|` or `>` before column {column + 1} starts a block of text, whose "
+                f"lines must follow, indented: {_plain(problem)}.",
+                "write the value on the same line as its key, quoted if it holds `: ` or `#`.",
+            )
+        if problem.startswith("expected <block end>") or "'<document start>'" in problem:
+            return self._block(row, column)
+        return self._generic(row, column)
+
+    # -- the usual causes -------------------------------------------------------------------------
+
+    def _generic(self, row: int, column: int) -> _Culprit:
+        return _Culprit(
+            row + 1,
+            f"YAML cannot read column {column + 1} of this line: "
+            f"{_plain(self.problem or self.context)}.",
+            "check this line and the one above it: keys of one map indented alike, with spaces "
+            "only; a colon and a space after each key; quotes and brackets closed on the line "
+            "that opens them.",
+        )
+
+    def _previous(self, row: int) -> int | None:
+        return next((r for r in range(row - 1, -1, -1) if _structural(self.lines[r])), None)
+
+    def _suspects(self, row: int) -> list[int | None]:
+        """The lines that may be at fault when PyYAML stops at ``row``: the line above, the
+        nearest line less indented (the block it would belong to) and the first line of that
+        block, and the start of the block PyYAML was in."""
+        context = self.error.context_mark
+        column = _indent(self.lines[row])
+        structural = [r for r in range(row) if _structural(self.lines[r])]
+        less = next((r for r in reversed(structural) if _indent(self.lines[r]) < column), None)
+        first = next((r for r in structural if less is None or r > less), None)
+        return [
+            structural[-1] if structural else None,
+            less,
+            first,
+            context.line if context is not None and context.line < row else None,
+        ]
+
+    def _missing_colon(self, row: int) -> _Culprit:
+        found = _colon_fix(self.lines[row])
+        if found is None:
+            return self._generic(row, 0)
+        return _Culprit(row + 1, found[0], found[1])
+
+    def _colon(self, row: int, column: int) -> _Culprit:
+        """A `:` where YAML is inside a value: in a value, or after a line that went on."""
+        line = self.lines[row]
+        if column - len(_lead(line)) > 1024:
+            return self._long_key(row, column)
+        prefix, key, value = _split_key(line)
+        if key is not None and _indent(line) + len(prefix) + len(key) < column:
+            return _Culprit(
+                row + 1,
+                f"the value of {_label(line)} holds `: ` (a colon and a space) at column "
+                f"{column + 1}, which YAML reads as the start of another key.",
+                f"quote the value: `{prefix}{key}: {_quoted(value)}`.",
+            )
+        above = self._previous(row)
+        if above is not None and _split_key(self.lines[above])[1] is None:
+            return self._missing_colon(above)
+        return self._fix(row, self._suspects(row)) or self._generic(row, column)
+
+    def _long_key(self, row: int, column: int) -> _Culprit:
+        return _Culprit(
+            row + 1,
+            f"the key that ends at column {column + 1} is longer than the 1,024 characters YAML "
+            f"allows a key.",
+            "shorten the key.",
+        )
+
+    def _dash(self, row: int, column: int) -> _Culprit:
+        line = self.lines[row]
+        indent = _indent(line)
+        prefix, key, _ = _split_key(line)
+        if column > indent + len(prefix) and key is not None:
+            item = line[column:].strip()
+            return _Culprit(
+                row + 1,
+                f"a list item (`{item}`) cannot start on the line of its key {_label(line)}.",
+                f"put `{item}` on its own line below {_label(line)}, indented by "
+                f"{indent + len(prefix) + 2} spaces, or write `{prefix}{key}: "
+                f"[{item[1:].strip()}]`.",
+            )
+        return self._fix(row, self._suspects(row)) or self._generic(row, column)
+
+    def _block(self, row: int, column: int) -> _Culprit:
+        """A key or item where the block above it had ended, or had not yet."""
+        line = self.lines[row]
+        prefix, key, _ = _split_key(line)
+        if column > _indent(line) + len(prefix) and key is not None:
+            rest = line[column:].strip()
+            return _Culprit(
+                row + 1,
+                f"`{rest}` at column {column + 1} follows the value of {_label(line)}, which "
+                f"ends before it.",
+                f'remove it, or quote the whole value: `{prefix}{key}: "..."`.',
+            )
+        if key is None and not prefix and _structural(line):
+            return self._missing_colon(row)
+        return self._fix(row, self._suspects(row)) or self._generic(row, column)
+
+    def _tab(self, row: int, column: int) -> _Culprit:
+        line = self.lines[row]
+        if column >= len(_lead(line)):
+            return _Culprit(
+                row + 1,
+                f"a tab at column {column + 1}: YAML separates keys, values and list items "
+                f"with spaces, never tabs.",
+                "replace the tab with a space.",
+            )
+        fix = "replace the tab with spaces, lining the line up with the keys it belongs with."
+        best = self._best_fix(row, [])
+        if best is not None and best[1] >= 0:
+            like = _indent_words(self.lines, row, best[1])[2]
+            fix = f"replace the tab with {_spaces(best[1])}"
+            fix += f", to line it up with {like}." if like else "."
+        return _Culprit(
+            row + 1, f"line {row + 1} starts with a tab; YAML indents with spaces only.", fix
+        )
+
+    def _cannot_start(self, row: int, column: int) -> _Culprit:
+        line = self.lines[row]
+        char = line[column] if column < len(line) else ""
+        if char == ":":
+            return _Culprit(
+                row + 1,
+                f"the `:` at column {column + 1} is inside `[...]` or `{{...}}` without a space "
+                f"after it.",
+                "add a space after it to separate a key from its value, or quote the item: "
+                '`"a:b"`.',
+            )
+        return self._quote_it(
+            row, column, f"a value cannot start with `{char}` (at column {column + 1}) in YAML."
+        )
+
+    def _quote_it(self, row: int, column: int, problem: str) -> _Culprit:
+        prefix, key, value = _split_key(self.lines[row])
+        if key is not None and value:
+            return _Culprit(
+                row + 1, problem, f"quote the value: `{prefix}{key}: {_quoted(value)}`."
+            )
+        text = _content(self.lines[row])[len(prefix) :]
+        return _Culprit(row + 1, problem, f"quote it if it is text: `{prefix}{_quoted(text)}`.")
+
+    def _flow(self, start: Mark, row: int, column: int) -> _Culprit:
+        line = self.lines[min(start.line, len(self.lines) - 1)]
+        opener = line[start.column] if start.column < len(line) else "["
+        closer = "]" if opener == "[" else "}"
+        if start.line != row:
+            return _Culprit(
+                start.line + 1,
+                f"the `{opener}` at column {start.column + 1} is not closed on its line, so YAML "
+                f"reads the lines below as part of it.",
+                f"close it on the same line (`{_content(line)}{closer}`), or write the items "
+                f"one per line, each after `- `.",
+            )
+        return _Culprit(
+            row + 1,
+            f"inside the `{opener}` that starts at column {start.column + 1}, YAML expected a "
+            f"comma or `{closer}` at column {column + 1}.",
+            "separate the items with `, `, and quote an item that holds `: `, `#`, `[` or `{`.",
+        )
+
+    def _swallowed_by_quote(self, row: int) -> _Culprit | None:
+        """An error just after a quoted value that spans lines: its quote was not closed."""
+        for start, end in reversed(self.quotes):
+            if start.line < row and end.line >= row - 1:
+                return self._unclosed_quote(start.line, start.column, end.line)
+        return None
+
+    def _unclosed_quote(self, row: int, column: int, closed_on: int | None) -> _Culprit:
+        line = self.lines[row]
+        quote = line[column] if column < len(line) else '"'
+        then = (
+            f"so YAML reads on to the next {quote}, on line {closed_on + 1}, as part of this value."
+            if closed_on is not None
+            else f"so YAML reads on to the end of the file looking for the closing {quote}."
+        )
+        return _Culprit(
+            row + 1,
+            f"the quote `{quote}` at column {column + 1} is not closed on its line, {then}",
+            f"close it on the same line: `{line.strip()}{quote}`.",
+        )
+
+    # -- indentation ------------------------------------------------------------------------------
+
+    def _fix(self, flagged: int, suspects: Iterable[int | None]) -> _Culprit | None:
+        """The culprit named by the best fix of :meth:`_best_fix`, if any."""
+        best = self._best_fix(flagged, suspects)
+        if best is None:
+            return None
+        row, column = best
+        if column < 0:
+            return self._missing_colon(row)
+        problem, hint, _ = _indent_words(self.lines, row, column)
+        return _Culprit(row + 1, problem, hint)
+
+    def _best_fix(self, flagged: int, suspects: Iterable[int | None]) -> tuple[int, int] | None:
+        """Try likely fixes at the suspect lines: ``(row, column)`` of the one that reads best
+        (column -1: give that line its colon).
+
+        A fix re-indents one line (so that it, or the key after its dash, lines up with a
+        column in use near it or above it) or gives a line without a colon its colon.
+        """
+        lines = self.lines
+        steps = _steps(lines)
+        options: set[tuple[int, bool, int, int, int]] = set()  # column -1: add the colon
+        for row in dict.fromkeys([flagged, *suspects]):
+            if row is None or not _structural(lines[row]):
+                continue
+            if _colon_fix(lines[row]) is not None and _split_key(lines[row])[1] is None:
+                options.add((_deviations(self._fixed(row, -1), steps), row != flagged, 0, row, -1))
+            lead = _lead(lines[row])
+            dashes = _DASHES.match(lines[row], len(lead))
+            shift = dashes.end() - len(lead) if dashes else 0
+            for column in self._columns(row):
+                for start in {column, column - shift}:
+                    if start >= 0 and ("\t" in lead or start != len(lead)):
+                        deviations = _deviations(self._fixed(row, start), steps)
+                        change = abs(start - len(lead))
+                        options.add((deviations, row != flagged, change, row, start))
+        ranked = sorted(options)
+        best: tuple[int, bool, int, int, int] | None = None
+        if self.trial is None:
+            if ranked and ranked[0][0] < _deviations(lines, steps):
+                best = ranked[0]
+        else:
+            best_score = 0
+            for option in ranked[:_TRIALS]:
+                score = self.trial("\n".join(self._fixed(option[3], option[4])), flagged)
+                if score > best_score:
+                    best, best_score = option, score
+                if score == 4:
+                    break
+        return None if best is None else (best[3], best[4])
+
+    def _columns(self, row: int) -> set[int]:
+        """Columns a line could belong at: those of the lines near it and of the blocks above."""
+        lines = self.lines
+        columns = {0}
+        for other in range(max(0, row - 12), min(len(lines), row + 13)):
+            if other != row and _structural(lines[other]):
+                indent = _indent(lines[other])
+                dashes = _DASHES.match(lines[other], indent)
+                columns |= {indent, dashes.end() if dashes else indent}
+        lowest = _indent(lines[row])
+        for other in range(row - 1, -1, -1):
+            if _structural(lines[other]) and _indent(lines[other]) < lowest:
+                lowest = _indent(lines[other])
+                columns.add(lowest)
+        return columns
+
+    def _fixed(self, row: int, column: int) -> list[str]:
+        """The lines with line ``row`` re-indented to ``column``, or given its colon (-1)."""
+        lines = list(self.lines)
+        if column >= 0:
+            lines[row] = " " * column + lines[row].lstrip(" \t")
+        else:
+            colon = _colon_fix(lines[row])
+            lines[row] = colon[2] if colon is not None else lines[row]
+        return lines
 
 
 # ------------------------------------------------------------------------------------------------
@@ -488,16 +1299,116 @@ class _Builder:
 # ------------------------------------------------------------------------------------------------
 
 
+_KAFKA_INGRESS_KEYS: Final = (
+    "address",
+    "consumerGroupId",
+    "topics",
+    "autoOffsetResetPosition",
+    "startupPosition",
+    "properties",
+)
+# The keys the StateFun 2.2.2 runtime reads (its JSON pointers), at each place of module.yaml,
+# for both format versions; "<place>:<type>" where the keys depend on a kind or a type.
+# Everything else is ignored by the runtime, so it is warned about here.
+_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "the top level": ("version", "module"),
+    "module": ("meta", "spec"),
+    "module.meta": ("type",),
+    "module.spec": ("functions", "routers", "ingresses", "egresses"),
+    "functions[]": ("function",),
+    "routers[]": ("router",),
+    "ingresses[]": ("ingress",),
+    "egresses[]": ("egress",),
+    "function": ("meta", "spec"),
+    "function.meta": ("kind", "type"),
+    "function.spec:http": (
+        "endpoint",
+        "states",
+        "maxNumBatchRequests",
+        "timeout",
+        "connectTimeout",
+        "readTimeout",
+        "writeTimeout",
+    ),
+    "function.spec:grpc": ("host", "port"),
+    "state": ("name", "expireAfter", "expireMode"),
+    "router": ("meta", "spec"),
+    "router.meta": ("type",),
+    "router.spec": ("ingress", "target", "messageType", "descriptorSet"),
+    "ingress": ("meta", "spec"),
+    "ingress.meta": ("type", "id"),
+    f"ingress.spec:{KAFKA_ROUTABLE_INGRESS}": _KAFKA_INGRESS_KEYS,
+    f"ingress.spec:{KAFKA_PROTOBUF_INGRESS}": (
+        *_KAFKA_INGRESS_KEYS,
+        "messageType",
+        "descriptorSet",
+    ),
+    f"ingress.spec:{KINESIS_ROUTABLE_INGRESS}": (
+        "awsRegion",
+        "awsCredentials",
+        "startupPosition",
+        "streams",
+        "clientConfigProperties",
+    ),
+    "topic": ("topic", "typeUrl", "targets"),
+    "stream": ("stream", "typeUrl", "targets"),
+    "startupPosition:kafka": ("type", "offsets", "date"),
+    "startupPosition:kinesis": ("type", "date"),
+    "awsRegion": ("type", "id", "endpoint"),
+    "awsCredentials": ("type", "accessKeyId", "secretAccessKey", "profileName", "profilePath"),
+    "egress": ("meta", "spec"),
+    "egress.meta": ("type", "id"),
+    f"egress.spec:{KAFKA_EGRESS}": ("address", "properties", "deliverySemantic"),
+    f"egress.spec:{KINESIS_EGRESS}": (
+        "awsRegion",
+        "awsCredentials",
+        "maxOutstandingRecords",
+        "clientConfigProperties",
+    ),
+    "deliverySemantic": ("type", "transactionTimeoutMillis"),
+}
+_IGNORED_IN_NAMES: Final = re.compile("[\u00a0\u200b-\u200d\u2060\ufeff_\\- ]")
+
+
+def _closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate that ``word`` most likely misspells, if any."""
+    options = [c for c in candidates if c != word]
+    folded = {_IGNORED_IN_NAMES.sub("", c).lower(): c for c in options}
+    same = folded.get(_IGNORED_IN_NAMES.sub("", word).lower())
+    if same is not None:
+        return same
+    close = difflib.get_close_matches(word, options, n=1)
+    return close[0] if close else None
+
+
 def _quoted_example(key: str, node: _Node) -> str:
     return f'{key}: "{node.raw}"'
 
 
 class _Parser:
-    """Reads one module.yaml; every check raises ModuleYamlError with file, line and key path."""
+    """Reads one module.yaml; every check raises ModuleYamlError with file, line and key path.
 
-    def __init__(self, path: str | None) -> None:
+    ``explain=False`` (for the trial parses of a syntax error's candidate fixes) lets PyYAML's
+    errors through as they are.
+    """
+
+    def __init__(
+        self,
+        path: str | None,
+        *,
+        strict: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        explain: bool = True,
+    ) -> None:
         self.path = path
         self.version = ""
+        self.strict = strict
+        self.max_bytes = max_bytes
+        self.explain = explain
+        self.lines: list[str] = []
+        self.composed = False
+        self.places: dict[int, str] = {}  # id of a map node -> its place in _KEYS
+        self.unknown: dict[tuple[int, str], tuple[_Node, str, _Node]] = {}
 
     # -- errors -----------------------------------------------------------------------------------
 
@@ -508,17 +1419,164 @@ class _Parser:
             problem, path=self.path, line=line, key_path=key_path or None, hint=hint
         )
 
+    def too_big(self, size: int, head: bytes) -> NoReturn:
+        """Refuse a file of ``size`` bytes whose first ``max_bytes`` are ``head``."""
+        start = head[: self.max_bytes].decode("utf-8", "replace")
+        line = _position(start, len(start))[0]
+        self.fail(
+            line,
+            "",
+            f"the file is {_size_words(size)}, over the {_limit_words(self.max_bytes)} limit "
+            f"for a module.yaml (they are a few KB); the limit is reached on this line.",
+            "check that this is your module.yaml. If it is, raise the limit: "
+            "`load_module(path, max_bytes=...)` or `parse_module(text, max_bytes=...)`.",
+        )
+
+    # -- unknown and misplaced keys ---------------------------------------------------------------
+
+    def known(self, node: _Node, place: str) -> None:
+        """Note the keys of map ``node`` that the runtime does not read at ``place``."""
+        if node.kind != "map":
+            return
+        self.places[id(node)] = place
+        for key, child in node.value.items():
+            if key not in _KEYS[place]:
+                self.unknown[(id(node), key)] = (node, key, child)
+
+    def _warnings(self) -> tuple[ModuleYamlWarning, ...]:
+        found = sorted(self.unknown.values(), key=lambda u: (u[2].line, u[2].column))
+        return tuple(self._unknown_key(parent, key, child) for parent, key, child in found)
+
+    def _unknown_key(self, parent: _Node, key: str, child: _Node) -> ModuleYamlWarning:
+        place = self.places[id(parent)]
+        allowed = _KEYS[place]
+        where = f"in {parent.name}" if parent.key_path else "at the top level"
+        under = ", and everything under it" if child.kind in ("map", "list") else ""
+        close = _closest(key, allowed)
+        elsewhere = self._belongs_elsewhere(parent, key)
+        others = [t.split(":", 1)[1] for t in _KEYS if t.startswith(place.split(":")[0] + ":")]
+        read_for = [t for t in others if key in _KEYS[f"{place.split(':')[0]}:{t}"]]
+        if key == "<<":
+            problem = (
+                f"`<<` (a YAML merge key) {where}: the runtime's YAML reader (Jackson) does "
+                f"not merge, so it sees a key named `<<` and ignores it{under}."
+            )
+            hint = "write the keys out instead of merging an anchor."
+        elif close is not None:
+            problem = f"unknown key `{key}` {where}: the runtime ignores it{under}."
+            problem += f" Did you mean `{close}`?"
+            hint = f"rename `{key}` to `{close}`."
+        elif elsewhere is not None:
+            other, deeper = elsewhere
+            problem = (
+                f"`{key}` is not read {where} but in {other.name} (line {other.line}): it is "
+                f"indented {'less' if deeper else 'more'} than it should be, so the runtime "
+                f"ignores it{under}."
+            )
+            hint = f"indent `{key}:` like the keys of {other.name}."
+        elif read_for:
+            problem = (
+                f"`{key}` is read for {' and '.join(read_for)} only; this is "
+                f"{place.split(':', 1)[1]}, so the runtime ignores it{under}."
+            )
+            hint = "remove it; the keys read here are " + ", ".join(f"`{a}`" for a in allowed) + "."
+        else:
+            problem = f"unknown key `{key}` {where}: the runtime ignores it{under}."
+            hint = "remove it; the keys read here are " + ", ".join(f"`{a}`" for a in allowed) + "."
+        return ModuleYamlWarning(
+            problem, path=self.path, line=child.line, key_path=child.key_path, hint=hint
+        )
+
+    def _belongs_elsewhere(self, parent: _Node, key: str) -> tuple[_Node, bool] | None:
+        """A map near ``parent`` that reads ``key`` and lacks it: ``(map, is it deeper)``."""
+        holder = parent.parent
+        while holder is not None:
+            place = self.places.get(id(holder))
+            if place is not None and key in _KEYS[place] and key not in holder.value:
+                return holder, False
+            holder = holder.parent
+        if parent.kind == "map":
+            for child in parent.value.values():
+                place = self.places.get(id(child))
+                if place is not None and key in _KEYS[place] and key not in child.value:
+                    return child, True
+        return None
+
+    def _not_where_expected(self, parent: _Node, key: str) -> None:
+        """Fail at ``key`` if it is near ``parent`` but misspelled or indented out of it."""
+        if parent.kind == "map":
+            place = self.places.get(id(parent))
+            strangers = [k for k in parent.value if place is not None and k not in _KEYS[place]]
+            typo = _closest(key, strangers)
+            if typo is not None:
+                found = parent.value[typo]
+                self.fail(
+                    found.line,
+                    found.key_path,
+                    f"missing key `{key}` in {parent.name}; this line has `{typo}:`, which the "
+                    f"runtime does not read.",
+                    f"rename `{typo}` to `{key}`.",
+                )
+            for child in parent.value.values():
+                if child.kind == "map" and key in child.value:
+                    first = next(iter(parent.value.values()))
+                    tail = (
+                        f" So it is read as part of {child.name}, and {parent.name} has no "
+                        f"`{key}:`."
+                    )
+                    self._fail_indent(child.value[key], first.column - 1, tail)
+        holder = parent.parent
+        if holder is not None and holder.kind == "map" and key in holder.value:
+            found = holder.value[key]
+            if found is not parent:
+                if parent.kind == "map" and parent.value:
+                    column = next(iter(parent.value.values())).column - 1
+                else:
+                    column = parent.column + 1  # 0-based: two more spaces than its key
+                tail = f" So it is outside {parent.name}, which has no `{key}:`."
+                self._fail_indent(found, column, tail)
+
+    def _fail_indent(self, found: _Node, column: int, tail: str) -> None:
+        """Fail at ``found``'s key, which belongs at ``column``, if it starts its line."""
+        row = found.line - 1
+        if row >= len(self.lines) or _indent(self.lines[row]) != found.column - 1:
+            return
+        problem, hint, _ = _indent_words(self.lines, row, column)
+        self.fail(found.line, found.key_path, problem + tail, hint)
+
+    def _stray_children(self, node: _Node, place: str) -> None:
+        """Fail at a key of empty map ``node`` that sits beside it, not indented under it."""
+        holder = node.parent
+        if holder is None or holder.kind != "map":
+            return
+        holder_place = self.places.get(id(holder))
+        for key in _KEYS[place]:
+            found = holder.value.get(key)
+            if found is not None and (holder_place is None or key not in _KEYS[holder_place]):
+                tail = f" So it is outside {node.name}, which is left empty."
+                self._fail_indent(found, node.column + 1, tail)
+
+    def _looks_like_a_key(self, node: _Node) -> None:
+        """Fail at a text value on its own line that was meant as ``key: value``."""
+        if node.kind in ("map", "list", "null") or node.start <= node.line:
+            return
+        found = _colon_fix(self.lines[node.start - 1]) if node.start <= len(self.lines) else None
+        if found is not None:
+            self.fail(node.start, node.key_path, found[0], found[1])
+
     # -- typed selectors (Jackson's Selectors, with our messages) ---------------------------------
 
     def require(self, parent: _Node, key: str, hint: str | None = None) -> _Node:
         node = parent.get(key)
         if node is not None:
             return node
+        self._not_where_expected(parent, key)
         key_path = _join(parent.key_path, key)
         if parent.kind == "map" or parent.kind == "null":
             where = f"`{parent.key_path.rsplit('.', 1)[-1]}`" if parent.key_path else "the file"
             problem = f"missing key `{key}` in {where}."
         else:
+            self._looks_like_a_key(parent)
             problem = f"missing key `{key}`: `{parent.key_path}` is {parent.describe()}, not a map."
         self.fail(parent.line, key_path, problem, hint or f"add `{key}:` under it.")
 
@@ -561,6 +1619,13 @@ class _Parser:
         if node is None:
             return []
         if node.kind != "list":
+            if node.kind == "str" and node.start > node.line and node.raw.startswith("-"):
+                self.fail(
+                    node.start,
+                    node.key_path,
+                    f"`{node.raw.split()[0]}` needs a space after the dash to be a list item.",
+                    f"write `- {node.raw[1:].lstrip()}`.",
+                )
             self.fail(
                 node.line,
                 node.key_path,
@@ -570,11 +1635,14 @@ class _Parser:
         items: list[_Node] = node.value
         return items
 
-    def optional_map(self, parent: _Node, key: str) -> _Node | None:
+    def optional_map(self, parent: _Node, key: str, place: str) -> _Node | None:
         node = parent.get(key)
         if node is None:
             return None
+        if node.kind == "null":
+            self._stray_children(node, place)
         if node.kind != "map":
+            self._looks_like_a_key(node)
             self.fail(
                 node.line,
                 node.key_path,
@@ -652,8 +1720,11 @@ class _Parser:
 
     # -- top level --------------------------------------------------------------------------------
 
-    def parse(self, text: str) -> ModuleSpec:
+    def parse(self, source: str | bytes) -> ModuleSpec:
+        text = self._text(source)
+        self.lines = _LINE_BREAK.split(text)
         root = self._compose(text)
+        self.composed = True
         if root.kind != "map":
             self.fail(
                 root.line,
@@ -661,11 +1732,18 @@ class _Parser:
                 f"the top level is {root.describe()}, not a map.",
                 'start the file with `version: "2.0"` and `module:`.',
             )
+        self.known(root, "the top level")
         self._version(root)
         module = self.require(root, "module", "add `module:` with `meta:` and `spec:` under it.")
+        self.known(module, "module")
         meta = module.get("meta")
+        if meta is not None:
+            self.known(meta, "module.meta")
         type_node = meta.get("type") if meta is not None else None
         if type_node is None:
+            if meta is not None:
+                self._looks_like_a_key(meta)
+                self._not_where_expected(meta, "type")
             self.fail(
                 module.line,
                 _join(module.key_path, "meta.type"),
@@ -682,6 +1760,8 @@ class _Parser:
                 "write `type: remote`.",
             )
         spec = module.get("spec")
+        if spec is None:
+            self._not_where_expected(module, "spec")
         if spec is None or spec.kind != "map":
             problem = f"A module without a spec at {self.path or 'module.yaml'}"
             if spec is not None:
@@ -693,6 +1773,7 @@ class _Parser:
                 "add `spec:` under `module:`, with `functions:`, `ingresses:` and `egresses:`.",
             )
 
+        self.known(spec, "module.spec")
         functions: dict[str, FunctionSpec] = {}
         for item in self.list_at(spec, "functions"):
             fn = self._function(item)
@@ -709,7 +1790,32 @@ class _Parser:
             eg = self._egress(item)
             self._no_duplicate(egresses, eg.id, eg.line, item, "egress id")
             egresses[eg.id] = eg
-        return ModuleSpec(self.version, self.path, functions, ingresses, egresses, routers)
+        found = self._warnings()
+        if self.strict and found:
+            first = found[0]
+            self.fail(
+                first.line,
+                first.key_path or "",
+                f"{first.problem} (An error in strict mode.)",
+                first.hint,
+            )
+        return ModuleSpec(
+            self.version, self.path, functions, ingresses, egresses, routers, warnings=found
+        )
+
+    def trial(self, text: str, flagged: int) -> int:
+        """How well a candidate fix of a syntax error at 0-based line ``flagged`` reads: 4 a
+        clean module, 3 a module with warnings, 2 valid YAML but not a valid module, 1 a YAML
+        error after line ``flagged``, 0 no better."""
+        parser = _Parser(self.path, max_bytes=self.max_bytes, explain=False)
+        try:
+            module = parser.parse(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            return 1 if mark is not None and mark.line > flagged else 0
+        except (ModuleYamlError, yaml.YAMLError):
+            return 2 if parser.composed else 0
+        return 3 if module.warnings else 4
 
     def _no_duplicate(
         self, seen: dict[str, Any], key: str, line: int | None, item: _Node, what: str
@@ -723,21 +1829,100 @@ class _Parser:
                 f"remove one of the two entries or give it another {what.split()[-1]}.",
             )
 
+    def _text(self, source: str | bytes) -> str:
+        """The text of ``source``, once its size, encoding and invisible characters are fine."""
+        if isinstance(source, bytes):
+            if len(source) > self.max_bytes:
+                self.too_big(len(source), source[: self.max_bytes])
+            text = self._decode(source)
+        else:
+            text = source
+            if len(text) * 4 > self.max_bytes:  # else it cannot be over, whatever it holds
+                data = text.encode("utf-8", "surrogatepass")
+                if len(data) > self.max_bytes:
+                    self.too_big(len(data), data[: self.max_bytes])
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        stray = text.find("\ufeff")
+        if stray >= 0:
+            line, column = _position(text, stray)
+            self.fail(
+                line,
+                "",
+                f"an invisible byte order mark (U+FEFF) at column {column}, usually left by "
+                f"pasting from another file or by joining two files.",
+                "delete it: it is invisible, so delete the start of the line and retype it.",
+            )
+        unusual = _UNUSUAL_BREAK.search(text)
+        if unusual is not None:
+            before = text[: unusual.start()]
+            line = len(_EDITOR_BREAK.findall(before)) + 1
+            column = len(before) - max(before.rfind("\n"), before.rfind("\r"))
+            self.fail(
+                line,
+                "",
+                f"{_describe_char(unusual.group(0))} at column {column}: YAML counts it as a line "
+                f"break, but most editors do not show one, so lines would not be where you see "
+                f"them.",
+                "replace it with a plain line break (or delete it); it usually comes with copied "
+                "text.",
+            )
+        odd = _ODD_INDENT.search(text)
+        if odd is not None:
+            line, column = _position(text, odd.start(1))
+            char = odd.group(1)
+            name = _SPACE_NAMES.get(char, "a Unicode space")
+            self.fail(
+                line,
+                "",
+                f"line {line} is indented with {name} (U+{ord(char):04X}) at column {column}, "
+                f"usually copied from a web page; YAML indents with plain spaces only.",
+                "retype the indentation of this line with the space bar.",
+            )
+        return text
+
+    def _decode(self, data: bytes) -> str:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self.fail(
+                1,
+                "",
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark); a module.yaml is "
+                "UTF-8.",
+                "save it as UTF-8 (in most editors: Save with Encoding, then UTF-8).",
+            )
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start].decode("utf-8", "replace")
+            line, column = _position(before, len(before))
+            byte = data[exc.start]
+            problem = f"byte 0x{byte:02X} at column {column} is not UTF-8 ({exc.reason})."
+            hint = "save module.yaml as UTF-8 (in most editors: Save with Encoding, then UTF-8)"
+            legacy = bytes([byte]).decode("cp1252", "replace")
+            if legacy.isprintable() and legacy != "\ufffd":
+                hint += (
+                    f"; in Windows-1252 or Latin-1 this byte is `{legacy}`, so the file was "
+                    f"probably saved in one of those"
+                )
+            self.fail(line, "", problem, hint + ".")
+
     def _compose(self, text: str) -> _Node:
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            loader = _Loader(text)
+        except yaml.reader.ReaderError as exc:
+            self._bad_character(text, exc)
+        try:
+            node = loader.get_single_node()
+        except _Refused as exc:
+            self.fail(exc.mark.line + 1, "", exc.problem, exc.hint)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            problem = f"invalid YAML: {exc.problem or exc.context or exc}"
-            if exc.context and exc.problem:
-                problem = f"invalid YAML: {exc.context}, {exc.problem}"
-            hint = "check the indentation and the colons around this line."
-            if "\\t" in str(exc.problem) or "'\\t'" in str(exc):
-                hint = "indent with spaces, not tabs."
-            self.fail(line, "", problem + ".", hint)
-        except yaml.YAMLError as exc:
-            self.fail(None, "", f"invalid YAML: {exc}.")
+            if not self.explain:
+                raise
+            trial = self.trial if len(text) <= _TRIAL_MAX_CHARS else None
+            culprit = _Explainer(text, exc, loader.multiline_quotes, trial).explain()
+            self.fail(culprit.line, "", culprit.problem, culprit.hint)
+        finally:
+            loader.dispose()
         if node is None:
             self.fail(
                 1,
@@ -746,7 +1931,22 @@ class _Parser:
                 'start it with `version: "2.0"` and a `module:` (see the walkthrough\'s '
                 "module.yaml).",
             )
-        return _Builder(self).build(node, "", node.start_mark.line + 1, frozenset())
+        return _Builder(self, text, loader.aliases).build(
+            node, "", node.start_mark, None, frozenset()
+        )
+
+    def _bad_character(self, text: str, exc: yaml.reader.ReaderError) -> NoReturn:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        line, column = _position(text, exc.position)
+        hint = (
+            "delete it: most editors do not show it (it often comes with copied text); if you "
+            "cannot see it, retype the line."
+        )
+        if text.count("\x00") * 4 > len(text):
+            hint = "the file looks like UTF-16 (every other byte is 0): save it as UTF-8."
+        self.fail(
+            line, "", f"{_describe_char(char)} at column {column} is not allowed in YAML.", hint
+        )
 
     def _version(self, root: _Node) -> None:
         node = self.require(root, "version", 'add `version: "2.0"` (or "1.0") as the first line.')
@@ -759,7 +1959,8 @@ class _Parser:
             problem = f"not a string: `version` is {node.describe()}."
             if node.kind in ("int", "float", "bool"):
                 problem += (
-                    f" YAML reads an unquoted {node.raw} as a {node.kind}, and the runtime needs "
+                    f" YAML reads an unquoted {node.raw} as {'an' if node.kind == 'int' else 'a'} "
+                    f"{node.kind}, and the runtime needs "
                     f"a string."
                 )
             self.fail(node.line, "version", problem, f"quote it: `{example}`.")
@@ -808,12 +2009,15 @@ class _Parser:
                 f"indent `meta:` and `spec:` under `{entry}:` (two more spaces than `{entry}:`).",
             )
         if body.kind != "map":
+            self._looks_like_a_key(body)
             self.fail(
                 body.line,
                 body.key_path,
                 f"`{entry}` is {body.describe()}, not a map with `meta:` and `spec:`.",
                 f"indent `meta:` and `spec:` under `{entry}:`.",
             )
+        self.known(item, f"{list_key}[]")
+        self.known(body, entry)
         return body
 
     # -- functions --------------------------------------------------------------------------------
@@ -821,6 +2025,7 @@ class _Parser:
     def _function(self, item: _Node) -> FunctionSpec:
         body = self._entry(item, "function", "functions", "meta/kind")
         meta = self.require(body, "meta", "add `meta:` with `kind: http` and `type: ns/name`.")
+        self.known(meta, "function.meta")
         kind_node = self.require(meta, "kind", "add `kind: http`.")
         kind = self._as_text(kind_node, "kind", "write `kind: http`.").lower()
         if kind not in ("http", "grpc"):
@@ -836,6 +2041,7 @@ class _Parser:
         namespace, name = self.namespace_name(type_node, typename, "type: example/greeter")
 
         spec = self.require(body, "spec", "add `spec:` with `endpoint:` under `function:`.")
+        self.known(spec, f"function.spec:{kind}")
         if kind == "grpc":
             self.text(spec, "host")
             port = self.require(spec, "port")
@@ -977,6 +2183,7 @@ class _Parser:
                 f"write `- name: {shown}` (optionally with `expireAfter: 60s` and "
                 f'`expireMode: after-invoke` below it), or use `version: "1.0"` for plain names.',
             )
+        self.known(entry, "state")
         name = self.text(entry, "name", hint="write `name: <state name>`.")
         parsed = self.duration(entry, "expireAfter")
         if parsed is None:
@@ -1059,6 +2266,7 @@ class _Parser:
     def _router(self, item: _Node) -> RouterSpec:
         body = self._entry(item, "router", "routers", "meta/type")
         meta = self.require(body, "meta", f"add `meta:` with `type: {PROTOBUF_ROUTER}`.")
+        self.known(meta, "router.meta")
         type_node = self.require(meta, "type", f"add `type: {PROTOBUF_ROUTER}`.")
         router_type = self._as_text(type_node, "type", f"write `type: {PROTOBUF_ROUTER}`.")
         if router_type.lower() != PROTOBUF_ROUTER.lower():
@@ -1072,6 +2280,7 @@ class _Parser:
         spec = self.require(
             body, "spec", "add `spec:` with ingress, target, messageType, descriptorSet."
         )
+        self.known(spec, "router.spec")
         ingress_node = self.require(spec, "ingress", "add `ingress: <namespace>/<name>`.")
         ingress = self._as_text(ingress_node, "ingress", "write `ingress: example/names`.")
         self.namespace_name(ingress_node, ingress, "ingress: example/names")
@@ -1097,6 +2306,7 @@ class _Parser:
         """The ``meta.id`` and ``meta.type`` of an ingress or egress."""
         example = f"id: example/{'names' if what == 'ingress' else 'greets'}"
         meta = self.require(body, "meta", f"add `meta:` with `type:` and `id:` under `{what}:`.")
+        self.known(meta, f"{what}.meta")
         id_node = self.require(meta, "id", f"add `id: <namespace>/<name>` to the {what}.")
         id_ = self._as_text(id_node, "id", f"write e.g. `{example}`.")
         self.namespace_name(id_node, id_, example)
@@ -1122,6 +2332,7 @@ class _Parser:
         body = self._entry(item, "ingress", "ingresses", "meta/id")
         id_, type_ = self._io_meta(body, "ingress", INGRESS_TYPES)
         spec = self.require(body, "spec", "add `spec:` under `ingress:`.")
+        self.known(spec, f"ingress.spec:{type_}")
         common: dict[str, Any] = {"id": id_, "type": type_, "line": item.line, "path": self.path}
         if type_ == KINESIS_ROUTABLE_INGRESS:
             return IngressSpec(
@@ -1171,6 +2382,8 @@ class _Parser:
         nodes = self.list_at(spec, key)
         if not nodes:
             node = spec.get(key)
+            if node is None:
+                self._not_where_expected(spec, key)
             self.fail(
                 (node or spec).line,
                 _join(spec.key_path, key),
@@ -1186,6 +2399,7 @@ class _Parser:
                     f"`targets`, but this one is {entry.describe()}.",
                     f"write {example}.",
                 )
+            self.known(entry, name_key)
             name = self.text(entry, name_key, hint=f"write `{name_key}: <name>`.")
             type_url_node = self.require(
                 entry, "typeUrl", "add e.g. `typeUrl: com.googleapis/example.GreetRequest`."
@@ -1243,9 +2457,10 @@ class _Parser:
         return value.lower()
 
     def _kafka_startup(self, spec: _Node) -> dict[str, object]:
-        node = self.optional_map(spec, "startupPosition")
+        node = self.optional_map(spec, "startupPosition", "startupPosition:kafka")
         if node is None:
             return {"type": "latest"}
+        self.known(node, "startupPosition:kafka")
         kinds = ("group-offsets", "earliest", "latest", "specific-offsets", "date")
         type_node = self.require(node, "type", "add e.g. `type: earliest`.")
         kind = self._as_text(type_node, "type", "write e.g. `type: earliest`.").lower()
@@ -1286,7 +2501,12 @@ class _Parser:
                 )
             ((key, value),) = item.value.items()
             topic, _, partition = key.rpartition("/")
-            if not topic or not re.fullmatch(r"[0-9]+", partition) or int(partition) > _INT_MAX:
+            if (
+                not topic
+                or not re.fullmatch(r"[0-9]+", partition)
+                or len(partition.lstrip("0")) > 10
+                or int(partition) > _INT_MAX
+            ):
                 self.fail(
                     item.line,
                     item.key_path,
@@ -1333,9 +2553,10 @@ class _Parser:
         return parsed
 
     def _kinesis_startup(self, spec: _Node) -> dict[str, object]:
-        node = self.optional_map(spec, "startupPosition")
+        node = self.optional_map(spec, "startupPosition", "startupPosition:kinesis")
         if node is None:
             return {"type": "latest"}
+        self.known(node, "startupPosition:kinesis")
         kinds = ("earliest", "latest", "date")
         type_node = self.require(node, "type", "add e.g. `type: earliest`.")
         kind = self._as_text(type_node, "type", "write e.g. `type: earliest`.")
@@ -1354,9 +2575,10 @@ class _Parser:
         return {"type": kind}
 
     def _aws_region(self, spec: _Node) -> dict[str, str] | None:
-        node = self.optional_map(spec, "awsRegion")
+        node = self.optional_map(spec, "awsRegion", "awsRegion")
         if node is None:
             return None
+        self.known(node, "awsRegion")
         kinds = ("default", "specific", "custom-endpoint")
         kind = self.text(node, "type", hint="write e.g. `type: specific` with `id: us-west-2`.")
         if kind == "default":
@@ -1380,9 +2602,10 @@ class _Parser:
         )
 
     def _aws_credentials(self, spec: _Node) -> dict[str, str] | None:
-        node = self.optional_map(spec, "awsCredentials")
+        node = self.optional_map(spec, "awsCredentials", "awsCredentials")
         if node is None:
             return None
+        self.known(node, "awsCredentials")
         kinds = ("default", "basic", "profile")
         kind = self.text(node, "type", hint="write e.g. `type: default`.")
         if kind == "default":
@@ -1414,6 +2637,7 @@ class _Parser:
         body = self._entry(item, "egress", "egresses", "meta/id")
         id_, type_ = self._io_meta(body, "egress", EGRESS_TYPES)
         spec = self.require(body, "spec", "add `spec:` under `egress:`.")
+        self.known(spec, f"egress.spec:{type_}")
         common: dict[str, Any] = {"id": id_, "type": type_, "line": item.line, "path": self.path}
         if type_ == KINESIS_EGRESS:
             max_outstanding = self.optional_int(spec, "maxOutstandingRecords")
@@ -1437,9 +2661,10 @@ class _Parser:
         )
 
     def _delivery_semantic(self, spec: _Node) -> tuple[str, int | None]:
-        node = self.optional_map(spec, "deliverySemantic")
+        node = self.optional_map(spec, "deliverySemantic", "deliverySemantic")
         if node is None:
             return "at-least-once", None
+        self.known(node, "deliverySemantic")
         kinds = ("at-least-once", "exactly-once", "none")
         type_node = self.require(node, "type", "add e.g. `type: at-least-once`.")
         kind = self._as_text(type_node, "type", "write e.g. `type: at-least-once`.").lower()
@@ -1497,32 +2722,65 @@ def _format_timedelta(value: datetime.timedelta) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def parse_module(text: str, *, path: str | None = None) -> ModuleSpec:
-    """Parse and validate module.yaml text. ``path`` is only used in error messages."""
-    return _Parser(path).parse(text)
+def parse_module(
+    text: str | bytes,
+    *,
+    path: str | None = None,
+    strict: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ModuleSpec:
+    """Parse and validate module.yaml text (``bytes`` are read as UTF-8).
+
+    ``path`` is only used in messages. Keys the runtime ignores are warned about (see
+    ``ModuleSpec.warnings``), or with ``strict=True`` raise. Text over ``max_bytes`` bytes
+    raises. Every problem is a :class:`~statefun.errors.ModuleYamlError`.
+    """
+    module = _Parser(path, strict=strict, max_bytes=max_bytes).parse(text)
+    _issue(module.warnings)
+    return module
 
 
-def load_module(path: str | os.PathLike[str]) -> ModuleSpec:
-    """Read and validate a module.yaml file (or the ``module.yaml`` inside a directory)."""
+def load_module(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ModuleSpec:
+    """Read and validate a module.yaml file (or the ``module.yaml`` inside a directory).
+
+    Like :func:`parse_module`; a file over ``max_bytes`` is refused before it is read.
+    """
     file = Path(path)
     if file.is_dir():
         file = file / "module.yaml"
     shown = os.fspath(file)
+    parser = _Parser(shown, strict=strict, max_bytes=max_bytes)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
+            size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError as exc:
         raise ModuleYamlError(
             "file not found.",
             path=shown,
             hint="pass the path of your module.yaml (or of the directory that holds it).",
         ) from exc
-    except UnicodeDecodeError as exc:
+    except OSError as exc:
         raise ModuleYamlError(
-            f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+            f"the file cannot be read ({exc.strerror or exc}).",
             path=shown,
-            hint="save module.yaml as UTF-8.",
+            hint="check the path, and that you may read the file.",
         ) from exc
-    return parse_module(text, path=shown)
+    if len(data) > max_bytes:
+        parser.too_big(max(size, len(data)), data)
+    module = parser.parse(data)
+    _issue(module.warnings)
+    return module
+
+
+def _issue(found: Iterable[ModuleYamlWarning]) -> None:
+    for warning in found:
+        warnings.warn(warning, stacklevel=3)
 
 
 def merge_modules(mods: Iterable[ModuleSpec]) -> ModuleSpec:
@@ -1552,6 +2810,7 @@ def merge_modules(mods: Iterable[ModuleSpec]) -> ModuleSpec:
         ingresses=ingresses,
         egresses=egresses,
         routers=tuple(routers),
+        warnings=tuple(w for m in modules for w in m.warnings),
     )
 
 

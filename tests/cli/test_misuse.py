@@ -137,8 +137,8 @@ MISUSES = [
         "module-yaml-not-utf8",
         ("run", "{tmp}/m.yaml", "{greeter}"),
         USAGE,
-        "m.yaml: the file is not UTF-8 text",
-        files={"m.yaml": b"\xff\xfe garbage"},
+        "m.yaml:2: byte 0xE9 at column 12 is not UTF-8",
+        files={"m.yaml": b'version: "1.0"\nmodule: caf\xe9\n'},
     ),
     Misuse("no-functions-file", ("run", "{module}", "{tmp}/nope.py"), USAGE, "nope.py: file not"),
     Misuse(

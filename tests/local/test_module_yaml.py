@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from statefun.errors import ModuleYamlError, StatefunError
+from statefun.errors import ModuleYamlError, ModuleYamlWarning, StatefunError
 from statefun.local.module_yaml import (
     EgressSpec,
     FunctionSpec,
@@ -260,10 +260,17 @@ def test_version_1_file_may_use_the_2_2_timeouts_and_unix_endpoints() -> None:
     assert fn.endpoint == "https+unix:///run/fn.sock"
 
 
-def test_unknown_keys_are_ignored_like_the_runtime() -> None:
+def test_unknown_keys_are_ignored_like_the_runtime_with_a_warning() -> None:
     text = edit(WALKTHROUGH, "timeout: 2min", "timeout: 2min\n            colour: blue")
     text = edit(text, "module:\n", "comment: hello\nmodule:\n")
-    assert parse_module(text).function("example/greeter").timeout == datetime.timedelta(minutes=2)
+    with pytest.warns(ModuleYamlWarning) as caught:
+        module = parse_module(text)
+    assert module.function("example/greeter").timeout == datetime.timedelta(minutes=2)
+    assert [w.message for w in caught] == list(module.warnings)
+    assert [(w.line, w.key_path) for w in module.warnings] == [
+        (2, "comment"),
+        (18, f"{FN}.spec.colour"),
+    ]
 
 
 def test_grpc_kind_is_a_placeholder_with_host_and_port() -> None:
@@ -428,15 +435,19 @@ def test_module_spec_missing() -> None:
 def test_yaml_syntax_error_becomes_module_yaml_error_with_line() -> None:
     text = edit(WALKTHROUGH, "    timeout: 2min", "    timeout: [2min")
     error = fails(text)
-    assert error.problem.startswith("invalid YAML")
-    assert error.line is not None and error.line >= line_of(text, "[2min")
+    assert error.problem.startswith("the `[` at column 22 is not closed on its line")
+    assert error.line == line_of(text, "[2min")
+    assert error.hint is not None and "`timeout: [2min]`" in error.hint
 
 
 def test_tab_indentation_gets_a_hint() -> None:
     text = edit(WALKTHROUGH, "            timeout: 2min", "\ttimeout: 2min")
     error = fails(text)
     assert error.line == line_of(text, "\ttimeout")
-    assert error.hint == "indent with spaces, not tabs."
+    assert error.problem == f"line {error.line} starts with a tab; YAML indents with spaces only."
+    assert error.hint == (
+        "replace the tab with 12 spaces, to line it up with `maxNumBatchRequests:`."
+    )
 
 
 def test_empty_file() -> None:
@@ -1298,6 +1309,7 @@ def test_public_names() -> None:
             "RouterSpec",
             "RoutingSpec",
             "StateSpec",
+            "DEFAULT_MAX_BYTES",
             "load_module",
             "merge_modules",
             "parse_duration",
