@@ -82,6 +82,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/runtime.py
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/serving.py
+	$(PY) benchmarks/module_yaml.py
 	$(PY) benchmarks/real_engine.py
 
 clean:
