@@ -45,7 +45,10 @@ from statefun.local.trace import (
 )
 from statefun.local.values import message_class
 
-__all__ = ["main"]
+__all__ = [
+    "build_parser",
+    "main",
+]
 
 #: The walkthrough event generator's names (generator/event-generator.py).
 NAMES: tuple[str, ...] = ("Jerry", "George", "Elaine", "Kramer", "Newman", "Frank")

@@ -35,6 +35,7 @@ __all__ = [
     "kafka_egress_record",
     "kinesis_egress_record",
     "parse_typename",
+    "type_url_of",
 ]
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "BatchContext",
     "InvocationContext",
     "RequestReplyHandler",
+    "build_response",
 ]
 
 _MILLISECOND = timedelta(milliseconds=1)  # exact: upstream's float maths sent 1001 ms as 1000

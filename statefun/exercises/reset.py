@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from statefun.exercises.catalog import Exercise
-from statefun.exercises.harness import (
+from statefun.exercises._harness import (
     FUNCTION,
     Harness,
     ModuleArg,
@@ -13,6 +12,7 @@ from statefun.exercises.harness import (
     run_check,
     seconds,
 )
+from statefun.exercises.catalog import Exercise
 from statefun.exercises.result import CheckResult
 from statefun.exercises.state import expected_greeting
 from statefun.i18n import N_

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from statefun.exercises._harness import Harness, ModuleArg, run_check
 from statefun.exercises.catalog import Exercise
-from statefun.exercises.harness import Harness, ModuleArg, run_check
 from statefun.exercises.result import CheckResult
 from statefun.i18n import N_
 from statefun.i18n import gettext as _

@@ -17,7 +17,11 @@ from google.protobuf import descriptor_pool
 from statefun.errors import ModuleCheckError
 from statefun.local.module_yaml import IngressSpec, ModuleSpec
 
-__all__ = ["assert_module_matches", "check_module"]
+__all__ = [
+    "FunctionRegistry",
+    "assert_module_matches",
+    "check_module",
+]
 
 
 class FunctionRegistry(Protocol):
