@@ -204,4 +204,4 @@ def test_assert_module_matches_raises_with_every_problem() -> None:
 def test_public_names() -> None:
     import statefun.local.check as check
 
-    assert sorted(check.__all__) == ["assert_module_matches", "check_module"]
+    assert sorted(check.__all__) == ["FunctionRegistry", "assert_module_matches", "check_module"]
