@@ -1043,8 +1043,7 @@ def _decoded(trace: Trace, decoder: _EgressDecoder) -> Trace:
 
 
 def _failure_text(error: RuntimeFailure) -> str:
-    address = getattr(error, "address", None)
-    reason = getattr(error, "reason", None)
+    address, reason = error.address, error.reason
     if address is None or reason is None:
         return str(error)
     text = f"function {address} failed: {reason}"

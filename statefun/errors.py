@@ -193,7 +193,18 @@ class UnknownLanguageError(ValueError, StatefunError):
 
 
 class RuntimeFailure(RuntimeError, StatefunError):
-    """The local runtime could not invoke a function; nothing of the failed batch was applied."""
+    """The local runtime could not invoke a function; nothing of the failed batch was applied.
+
+    :ivar address: the ``namespace/type/id`` whose batch failed (None when not about one).
+    :ivar reason: why, in the runtime's words, without the advice the message adds.
+    """
+
+    def __init__(
+        self, message: str, *, address: str | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.address = address
+        self.reason = reason if reason is not None else message
 
 
 class JarLockError(ValueError, StatefunError):

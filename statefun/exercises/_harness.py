@@ -407,7 +407,7 @@ class Harness:
         return _("{when}, your function raised {error}").format(error=text, **fmt)
 
     def _explain_effects(self, failure: RuntimeFailure) -> str:
-        reason = str(getattr(failure, "reason", failure))
+        reason = failure.reason
         recorded = self.transport.last_effects
         effects = from_effects(recorded) if recorded is not None else Effects()
         declared = sorted(self.module.egresses)

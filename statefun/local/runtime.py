@@ -819,10 +819,10 @@ class LocalRuntime:
             f"Failure forwarding a message to a remote function {_addr(address)}: {reason}. "
             f"Nothing of this batch of {len(inflight.batch)} message(s) was applied: state is "
             f"unchanged and the batch is still pending. Fix the function (re-bind it) and call "
-            f"rt.resume() to resend the same batch, as Flink does after a restart."
+            f"rt.resume() to resend the same batch, as Flink does after a restart.",
+            address=_addr(address),
+            reason=reason,
         )
-        error.address = _addr(address)  # type: ignore[attr-defined]
-        error.reason = reason  # type: ignore[attr-defined]
         error.__cause__ = cause
         return error
 
@@ -845,7 +845,7 @@ class LocalRuntime:
                     self.clock.now,
                     _addr(address),
                     len(inflight.batch),
-                    getattr(inflight.error, "reason", str(inflight.error)),
+                    inflight.error.reason,
                 )
             )
             raise inflight.error

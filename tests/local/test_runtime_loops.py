@@ -52,7 +52,7 @@ def test_a_function_sending_to_itself_fails_at_the_default_budget_instead_of_han
     assert f"max_hops={DEFAULT_MAX_HOPS:,}" in text
     assert "the cycle: example/greeter/Jerry -> example/greeter/Jerry" in text
     assert "rt.max_hops = N" in text and "--max-hops N" in text
-    assert raised.value.address == "example/greeter/Jerry"  # type: ignore[attr-defined]
+    assert raised.value.address == "example/greeter/Jerry"
     # the failing batch was not applied: one invocation per hop, the last one not counted
     assert rt.state("example/greeter", "Jerry")["seen_count"] == SeenCount(seen=DEFAULT_MAX_HOPS)
     assert rt.failure is raised.value
@@ -78,7 +78,7 @@ def test_a_cycle_through_two_functions_is_named_in_order() -> None:
     rt = LocalRuntime.from_module(module(), fns, max_hops=51)
     with pytest.raises(RuntimeFailure) as raised:
         rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
-    reason = raised.value.reason  # type: ignore[attr-defined]
+    reason = raised.value.reason
     # greeter -> ping is hop 1; ping and pong alternate up to hop 51, sent by ping
     assert reason.startswith("a loop? example/ping/p sent a message to example/pong/q ")
     assert "the cycle: example/ping/p -> example/pong/q -> example/ping/p." in reason
