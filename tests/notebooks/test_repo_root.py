@@ -60,7 +60,7 @@ def test_no_walkthrough_anywhere_says_where_it_looked(
     empty = installed_elsewhere / "empty"
     empty.mkdir()
     monkeypatch.chdir(empty)
-    with pytest.raises(RuntimeError, match="the current folder .*empty is inside one"):
+    with pytest.raises(RuntimeError, match=r"the current folder .*empty is inside one"):
         _repo.repo_root()
 
 
