@@ -76,8 +76,10 @@ chromium: $(STAMP)
 # browser/ (PyPI wheels and sdists with --require-hashes, Pyodide from npm with `npm ci`);
 # needs npm. browser-test serves it on 127.0.0.1 and runs every step in headless Chromium
 # (tests/lite; it rebuilds the site first when the repository changed since the last build).
+# BROWSER_ADD: notebooks or folders of your own to put at the top of the site (make browser
+# BROWSER_ADD="my-workshop/ intro.ipynb").
 browser: $(STAMP)
-	$(PY) scripts/build_browser.py
+	$(PY) scripts/build_browser.py $(foreach p,$(BROWSER_ADD),--add $(p))
 
 browser-test: $(STAMP) chromium
 	$(VENV)/bin/pytest -m lite -p no:cacheprovider

@@ -24,6 +24,7 @@ Usage, from the repository root (``make browser`` runs the first)::
 
     .venv/bin/python scripts/build_browser.py            # build from clean, report the size
     .venv/bin/python scripts/build_browser.py --clean    # also drop the download cache
+    .venv/bin/python scripts/build_browser.py --add my-workshop/   # your notebooks too
     .venv/bin/python scripts/build_browser.py --serve 8000   # then open http://127.0.0.1:8000
 
 It runs with the project's environment (``make setup``): PyYAML and nbformat read the notebook
@@ -502,25 +503,39 @@ def _walk(path: Path) -> Iterator[Path]:
         yield from _walk(child)
 
 
-def stage_contents(target: Path) -> list[Path]:
+def _copy_notebook(source: Path, out: Path) -> None:
+    """``source`` at ``out``, asking for the Pyodide kernel (the only change)."""
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    notebook.setdefault("metadata", {})["kernelspec"] = dict(KERNELSPEC)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def stage_contents(target: Path, extra: Iterable[Path] = ()) -> list[Path]:
     """The files the participant sees (``target`` becomes the site's ``files/``): every edition
-    of every notebook, with the Pyodide kernel in its metadata, and the walkthrough files."""
+    of every notebook, with the Pyodide kernel in its metadata, the walkthrough files, and
+    each ``extra`` file or folder at the top (an instructor's own notebooks: ``--add``)."""
     written = []
     for edition in sorted((ROOT / "notebooks").glob("*/**/*.ipynb")):
         relative = edition.relative_to(ROOT)
-        if relative.parts[1] not in ("en", "zh"):
-            continue
-        notebook = json.loads(edition.read_text(encoding="utf-8"))
-        notebook["metadata"]["kernelspec"] = dict(KERNELSPEC)
-        out = target / relative
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(out)
-    for entry in WALKTHROUGH:
-        for source in _walk(ROOT / entry):
-            out = target / source.relative_to(ROOT)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, out)
+        if relative.parts[1] in ("en", "zh"):
+            _copy_notebook(edition, target / relative)
+            written.append(target / relative)
+    sources = [(ROOT / entry, ROOT) for entry in WALKTHROUGH]
+    for path in extra:
+        if not path.exists():
+            raise BuildError(f"--add {path}: no such file or folder")
+        sources.append((path.resolve(), path.resolve().parent))
+    for entry, base in sources:
+        for source in _walk(entry):
+            out = target / source.relative_to(base)
+            if out in written:
+                raise BuildError(f"{source}: the site already has {out.relative_to(target)}")
+            if source.suffix == ".ipynb":
+                _copy_notebook(source, out)
+            else:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, out)
             written.append(out)
     return written
 
@@ -783,8 +798,9 @@ def size_of(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def build(clean: bool = False) -> Path:
-    """Build the site from clean into build/browser/; returns its folder."""
+def build(clean: bool = False, extra: Iterable[Path] = ()) -> Path:
+    """Build the site from clean into build/browser/, with the ``extra`` files and folders
+    beside the notebooks; returns its folder."""
     started = time.perf_counter()
     if clean:
         shutil.rmtree(CACHE, ignore_errors=True)
@@ -807,7 +823,7 @@ def build(clean: bool = False) -> Path:
     lite_config(STAGE)
     jupyter_lite_build(python, STAGE, OUTPUT, epoch)
 
-    files = stage_contents(OUTPUT / "files")
+    files = stage_contents(OUTPUT / "files", extra)
     folders = contents_listings(OUTPUT / "files", OUTPUT / "api" / "contents", epoch)
     patch_config(OUTPUT)
     (OUTPUT / "index.html").write_text(landing_page(), encoding="utf-8")
@@ -866,6 +882,14 @@ def main(argv: Iterable[str] | None = None) -> int:
         help="also drop build/browser-cache (the tools and the verified downloads)",
     )
     parser.add_argument(
+        "--add",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="a notebook, file or folder of your own to put at the top of the site (repeatable)",
+    )
+    parser.add_argument(
         "--serve",
         type=int,
         metavar="PORT",
@@ -876,7 +900,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         if args.serve is not None:
             serve(args.serve)
         else:
-            build(clean=args.clean)
+            build(clean=args.clean, extra=args.add)
     except BuildError as e:
         print(f"[browser] build failed: {e}", file=sys.stderr)
         return 1
