@@ -8,7 +8,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup walkthrough test lint chromium notebooks notebooks-build i18n protos bench clean
+.PHONY: setup walkthrough test lint chromium notebooks notebooks-build i18n browser browser-test \
+	browser-serve protos bench clean
 
 # A virtual environment with the package (editable) and every pinned extra.
 $(STAMP): pyproject.toml
@@ -69,6 +70,22 @@ chromium: $(STAMP)
 	else \
 		$(VENV)/bin/playwright install chromium; \
 	fi
+
+# The browser edition: a static JupyterLite site in build/browser/ where the notebooks run on
+# Pyodide, nothing to install (README, "In the browser"). Pinned and verified downloads from
+# browser/ (PyPI wheels and sdists with --require-hashes, Pyodide from npm with `npm ci`);
+# needs npm. browser-test serves it on 127.0.0.1 and runs every step in headless Chromium
+# (tests/lite; it rebuilds the site first when the repository changed since the last build).
+# BROWSER_ADD: notebooks or folders of your own to put at the top of the site (make browser
+# BROWSER_ADD="my-workshop/ intro.ipynb").
+browser: $(STAMP)
+	$(PY) scripts/build_browser.py $(foreach p,$(BROWSER_ADD),--add $(p))
+
+browser-test: $(STAMP) chromium
+	$(VENV)/bin/pytest -m lite -p no:cacheprovider
+
+browser-serve: browser
+	$(PY) scripts/build_browser.py --serve 8000
 
 test: lint chromium
 	$(VENV)/bin/pytest

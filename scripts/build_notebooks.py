@@ -312,6 +312,27 @@ attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints a
 中文术语与代码和 StateFun 文档中英文名称的对照表见
 [00 · 从这里开始](zh/00-start-here.ipynb)。
 
+## In the browser · 在浏览器中
+
+`make browser` builds these same notebooks into a static site (JupyterLite, with Python running
+in the browser on Pyodide): nothing to install, every request stays on the site. The README's
+"In the browser" section says how to build, host and test it. What runs there:
+
+* **00**: everything; the environment check reports the browser edition (Pyodide, protobuf's
+  pure-Python backend, JupyterLite).
+* **01–06, 08**: everything: the runtime, the widgets, the checkers, hints and solutions (05
+  calls the Flask app in-process, with no socket). One difference in what they print:
+  protobuf runs its pure-Python backend there, which shows a packed `Any` expanded
+  (`[type_url] {{ name: "Jerry" }}`, in 01 and 05) where a local kernel shows its bytes.
+* **07**: reading the stack's files and checking `module.yaml`; the Docker, Kafka and serving
+  cells stay off and say so (🌐).
+
+`make browser` 把同样的笔记本构建成一个静态网站（JupyterLite，Python 借助 Pyodide
+在浏览器中运行）：无需安装，所有请求都留在本站。第 00–06、08 步全部可以在浏览器中运行
+（包括控件、检查器、提示和答案）；第 07 步中需要 Docker、Kafka 或提供服务的单元格在浏览器中
+保持关闭，并会说明原因（🌐）。浏览器中的 protobuf 使用纯 Python 后端，打印打包的 `Any` 时会展开
+其内容（第 01 和 05 步），而本地内核打印的是它的字节。
+
 ## For maintainers
 
 * Edit `src/NN-name.yaml` (or the exercises in `statefun/exercises/`), then rebuild and re-run

@@ -15,14 +15,22 @@ __all__ = ["messages", "module_spec", "repo_root"]
 
 @cache
 def repo_root() -> Path:
-    """The StateFun Lab checkout this package runs from (it holds ``greeter/greeter.py``)."""
+    """The StateFun Lab checkout the exercises read (it holds ``greeter/greeter.py`` and
+    ``module.yaml``): the one this package runs from, else the current folder or one above it.
+
+    The second is where an installed (not editable) package finds the walkthrough: the
+    browser edition's wheel, whose files sit under ``/drive`` where the notebooks' setup cell
+    moves to.
+    """
     here = Path(__file__).resolve()
-    for parent in here.parents:
+    cwd = Path.cwd()
+    for parent in [*here.parents, cwd, *cwd.parents]:
         if (parent / "greeter" / "greeter.py").is_file() and (parent / "module.yaml").is_file():
             return parent
     raise RuntimeError(
         "the exercises need the StateFun Lab repository (greeter/ and module.yaml), but "
-        f"{here} is not inside one. Install the repository in editable mode: "
+        f"neither {here} nor the current folder {cwd} is inside one. Run the notebooks from "
+        "the repository (their first cell moves there), or install it in editable mode: "
         "`python -m pip install -e '.[dev]'` from its root."
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from statefun.exercises._repo import messages, repo_root
 from statefun.i18n import N_
 from statefun.i18n import gettext as _
+from statefun.platform import IN_BROWSER
 
 __all__ = ["EnvironmentReport", "Finding", "check_environment"]
 
@@ -90,9 +91,22 @@ def _major(version: str | None) -> int:
         return 0
 
 
+def _pyodide_version() -> str:
+    try:
+        import pyodide  # type: ignore[import-not-found]  # only in the browser edition
+    except ImportError:
+        return _("not found")
+    return str(pyodide.__version__)
+
+
 def check_environment() -> EnvironmentReport:
     """Check Python, statefun-lab, protobuf (and its backend), ipywidgets, JupyterLab,
-    the kernel, and that the walkthrough's files can be imported."""
+    the kernel, and that the walkthrough's files can be imported.
+
+    In the browser edition (Pyodide) the package is the site's wheel, protobuf runs its
+    pure-Python backend (the only one there), the widgets' front end and JupyterLite come with
+    the site: those are what is expected there, not problems.
+    """
     report = EnvironmentReport()
     add = report.findings.append
     py = ".".join(map(str, sys.version_info[:3]))
@@ -118,9 +132,13 @@ def check_environment() -> EnvironmentReport:
             "statefun-lab",
             _("{version} ({where})").format(
                 version=lab or _("not installed"),
-                where=_("this repository") if here else statefun.__file__,
+                where=_("this repository")
+                if here
+                else _("the browser edition's wheel")
+                if IN_BROWSER
+                else statefun.__file__,
             ),
-            lab is not None and here,
+            lab is not None and (here or IN_BROWSER),
             _("from {root}: {command}").format(root=root, command=INSTALL),
         )
     )
@@ -133,7 +151,7 @@ def check_environment() -> EnvironmentReport:
         Finding(
             "protobuf",
             _("{version}, backend {backend}").format(version=pb, backend=backend),
-            _major(pb) >= 5 and backend != "python",
+            _major(pb) >= 5 and (backend != "python" or IN_BROWSER),
             (
                 _("{command} (it pins protobuf 7)").format(command=INSTALL)
                 if _major(pb) < 5
@@ -145,7 +163,7 @@ def check_environment() -> EnvironmentReport:
         )
     )
     widgets = _version("ipywidgets")
-    frontend = _version("jupyterlab_widgets")
+    frontend = _version("jupyterlab_widgets") or (_("the site's") if IN_BROWSER else None)
     add(
         Finding(
             "ipywidgets",
@@ -160,8 +178,8 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             "JupyterLab",
-            lab_version or _("not installed"),
-            _major(lab_version) >= 4,
+            _("JupyterLite, in the browser") if IN_BROWSER else lab_version or _("not installed"),
+            IN_BROWSER or _major(lab_version) >= 4,
             _("{command}, then start it with `.venv/bin/jupyter lab notebooks/`").format(
                 command=INSTALL
             ),
@@ -172,7 +190,7 @@ def check_environment() -> EnvironmentReport:
     add(
         Finding(
             N_("kernel"),
-            sys.executable,
+            f"Pyodide {_pyodide_version()}" if IN_BROWSER else sys.executable,
             in_venv,
             _(
                 "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
