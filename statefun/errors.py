@@ -130,8 +130,8 @@ class AsyncFunctionError(TypeError, StatefunError):
     """An ``async def`` function was called by the synchronous ``RequestReplyHandler``."""
 
 
-class ModuleYamlError(ValueError, StatefunError):
-    """module.yaml is invalid. Names the file, line, key path, the problem and the fix."""
+class _ModuleYamlText(Exception):
+    """The parts of a module.yaml error or warning, and its text ``path:line: key: problem``."""
 
     def __init__(
         self,
@@ -147,23 +147,20 @@ class ModuleYamlError(ValueError, StatefunError):
         self.line = line
         self.key_path = key_path
         self.hint = hint
-        super().__init__(_module_yaml_text(problem, path, line, key_path, hint))
+        where = path or "module.yaml"
+        if line is not None:
+            where += f":{line}"
+        text = f"{where}: "
+        if key_path:
+            text += f"{key_path}: "
+        text += problem
+        if hint:
+            text += f" Fix: {hint}"
+        super().__init__(text)
 
 
-def _module_yaml_text(
-    problem: str, path: str | None, line: int | None, key_path: str | None, hint: str | None
-) -> str:
-    """``path:line: key.path: problem Fix: hint``, the text of a module.yaml error or warning."""
-    where = path or "module.yaml"
-    if line is not None:
-        where += f":{line}"
-    text = f"{where}: "
-    if key_path:
-        text += f"{key_path}: "
-    text += problem
-    if hint:
-        text += f" Fix: {hint}"
-    return text
+class ModuleYamlError(_ModuleYamlText, ValueError, StatefunError):
+    """module.yaml is invalid. Names the file, line, key path, the problem and the fix."""
 
 
 class ModuleCheckError(ValueError, StatefunError):
@@ -373,7 +370,7 @@ class PayloadDecodeError(InvalidRequestError):
         )
 
 
-class ModuleYamlWarning(UserWarning):
+class ModuleYamlWarning(_ModuleYamlText, UserWarning):
     """module.yaml is valid but likely not what was meant, e.g. a key the runtime ignores.
 
     Carries the same parts as :class:`ModuleYamlError` (``path``, ``line``, ``key_path``,
@@ -381,19 +378,3 @@ class ModuleYamlWarning(UserWarning):
     :func:`warnings.warn` and keep it in ``ModuleSpec.warnings``; with ``strict=True`` it is
     raised as a ``ModuleYamlError`` instead.
     """
-
-    def __init__(
-        self,
-        problem: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        key_path: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.problem = problem
-        self.path = path
-        self.line = line
-        self.key_path = key_path
-        self.hint = hint
-        super().__init__(_module_yaml_text(problem, path, line, key_path, hint))
