@@ -25,11 +25,11 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
+from chromium import chromium_path  # noqa: E402
 from lite_site import (  # noqa: E402
     CHROMIUM_ARGS,
     SITE,
     OriginGuard,
-    chromium_path,
     committed,
     compare_outputs,
     notebook_json,

@@ -26,8 +26,9 @@ from urllib.error import URLError
 from urllib.request import urlopen
 
 import pytest
+from chromium import launched, playwright_session
 from lab_browser import Lab
-from playwright.sync_api import Browser, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 REPO = Path(__file__).resolve().parents[2]
 JUPYTER = Path(sys.executable).parent / "jupyter"
@@ -39,16 +40,6 @@ SETTINGS = {
         "fetchNews": "false",
     },
 }
-# The flags the machine notes ask for: no sandbox as root, no background connections.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _free_port() -> int:
@@ -119,41 +110,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             server.wait()
 
 
-def chromium_path() -> str | None:
-    """The Chromium to drive: ``$STATEFUN_LAB_CHROMIUM``, one on the PATH, or None
-    (Playwright's own)."""
-    configured = os.environ.get("STATEFUN_LAB_CHROMIUM")
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-# Module scope, not session: while Playwright's sync API is open, its event loop counts as
-# running in this thread, and later tests' asyncio.run() would refuse to start.
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
+    yield from playwright_session()
 
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    executable = chromium_path()
-    which = executable or "Playwright's own"
-    try:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-    except Error as e:
-        pytest.fail(
-            f"cannot start Chromium ({which}): {e}\n"
-            f"Install one with `make chromium` (Debian's chromium package when run as root, "
-            f"else `playwright install chromium`), or point STATEFUN_LAB_CHROMIUM at one."
-        )
-    yield browser
-    browser.close()
+    yield from launched(playwright)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from chromium import button, send, state_row
 from lab_browser import Lab
 from playwright.sync_api import Locator, Page, expect
 
@@ -69,21 +70,6 @@ def cell_output(page: Page, source: str) -> Locator:
     cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=source))
     expect(cell).to_have_count(1)
     return cell.locator(".jp-OutputArea")
-
-
-def button(area: Locator, label: str) -> Locator:
-    return area.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-
-
-def state_row(area: Locator, id: str) -> tuple[Locator, Locator]:
-    """The state inspector's "state" and "last change" cells for ``example/greeter/<id>``."""
-    cells = area.locator("table tr", has_text=f"example/greeter/{id}").locator("td")
-    return cells.nth(1), cells.nth(2)
-
-
-def send(area: Locator, name: str) -> None:
-    area.get_by_placeholder("a name, e.g. Jerry").fill(name)
-    button(area, "Send").click()
 
 
 @pytest.mark.browser

@@ -19,17 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import launched, playwright_session
 from lite_site import (
-    CHROMIUM_ARGS,
+    LOOPBACK_ONLY,
     REPO,
     SITE,
     OriginGuard,
     Served,
     build_browser,
-    chromium_path,
     serve,
 )
-from playwright.sync_api import Browser, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 
 @pytest.fixture(scope="session")
@@ -62,27 +62,14 @@ def served(site: Path) -> Iterator[Served]:
         yield served
 
 
-# Module scope, not session: while Playwright's sync API is open, its event loop counts as
-# running in this thread, and later tests' asyncio.run() would refuse to start.
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
+    yield from playwright_session()
 
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    executable = chromium_path()
-    which = executable or "Playwright's own"
-    try:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-    except Error as e:
-        pytest.fail(
-            f"cannot start Chromium ({which}): {e}\n"
-            f"Install one with `make chromium`, or point STATEFUN_LAB_CHROMIUM at one."
-        )
-    yield browser
-    browser.close()
+    yield from launched(playwright, [LOOPBACK_ONLY])
 
 
 @pytest.fixture

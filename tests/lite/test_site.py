@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from chromium import button, send, state_row
 from lite_site import (
     OriginGuard,
     Served,
@@ -151,21 +152,6 @@ def add_cell(page: Page, source: str) -> Locator:
         source,
     )
     return page.locator(".jp-CodeCell").last.locator(".jp-OutputArea")
-
-
-def button(area: Locator, label: str) -> Locator:
-    return area.locator("button.widget-button", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
-
-
-def state_row(area: Locator, id: str) -> tuple[Locator, Locator]:
-    """The state inspector's "state" and "last change" cells for ``example/greeter/<id>``."""
-    cells = area.locator("table tr", has_text=f"example/greeter/{id}").locator("td")
-    return cells.nth(1), cells.nth(2)
-
-
-def send(area: Locator, name: str) -> None:
-    area.get_by_placeholder("a name, e.g. Jerry").fill(name)
-    button(area, "Send").click()
 
 
 @pytest.mark.browser

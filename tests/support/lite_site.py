@@ -20,7 +20,6 @@ import http.server
 import importlib
 import json
 import re
-import shutil
 import sys
 import threading
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chromium import CHROMIUM_ARGS as BASE_CHROMIUM_ARGS
 from playwright.sync_api import BrowserContext, Page, Request, Route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,16 +46,10 @@ BROWSER_NOTE = "🌐"
 
 #: Chromium as in tests/browser, plus: no host name resolves except 127.0.0.1, so even a request
 #: the guard did not see (a service worker's, say) cannot leave the machine.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
+# No host name resolves but 127.0.0.1: a backstop behind the origin guard.
+LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+#: The browser tiers' Chromium flags, with :data:`LOOPBACK_ONLY`.
+CHROMIUM_ARGS = [*BASE_CHROMIUM_ARGS, LOOPBACK_ONLY]
 
 KERNEL_IDLE = """(path) => {
     const panel = window.jupyterapp?.shell.currentWidget;
@@ -69,20 +63,6 @@ RUN_ALL = """(ms) => Promise.race([
     new Promise((resolve) => setTimeout(() => resolve('timeout'), ms)),
 ])"""
 NOTEBOOK_JSON = "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()"
-
-
-def chromium_path() -> str | None:
-    """``$STATEFUN_LAB_CHROMIUM``, a chromium on the PATH, or None (Playwright's own)."""
-    import os
-
-    configured = os.environ.get("STATEFUN_LAB_CHROMIUM")
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 # -- serving ------------------------------------------------------------------------------------
