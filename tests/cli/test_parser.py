@@ -33,7 +33,6 @@ MODULE_YAML = ROOT / "module.yaml"
 GREETER_PY = ROOT / "greeter" / "greeter.py"
 
 Cli = Callable[..., Any]  # conftest.cli: (*argv) -> Result(status, out, err, lines)
-MakeProject = Callable[..., Any]  # conftest.project / echo_project: (...) -> Project
 
 WALKTHROUGH = [MODULE_YAML, GREETER_PY]
 
