@@ -13,6 +13,7 @@ __all__ = [
     "AsyncFunctionError",
     "FunctionFileError",
     "FunctionSignatureError",
+    "IngressRoutingError",
     "InvalidRequestError",
     "InvalidResponseError",
     "JarChecksumError",
@@ -377,4 +378,12 @@ class ModuleYamlWarning(_ModuleYamlText, UserWarning):
     ``problem``, ``hint``). ``load_module`` and ``parse_module`` issue it with
     :func:`warnings.warn` and keep it in ``ModuleSpec.warnings``; with ``strict=True`` it is
     raised as a ``ModuleYamlError`` instead.
+    """
+
+
+class IngressRoutingError(ValueError, StatefunError):
+    """A record names an ingress that the local runtime cannot route it from.
+
+    The ingress needs a router (the plain protobuf ingress), or reads several topics and the
+    record names the ingress instead of its topic (see ``statefun.local.routing``).
     """

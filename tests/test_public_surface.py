@@ -65,6 +65,15 @@ def test_every_exported_class_and_function_has_a_docstring(name: str) -> None:
 
 def test_the_modules_are_found() -> None:
     modules = public_modules()
-    for expected in ("statefun.core", "statefun.local.runtime", "statefun.flink.jars"):
+    for expected in (
+        "statefun.core",
+        "statefun.local.runtime",
+        "statefun.local.routing",
+        "statefun.flink.jars",
+        "statefun.cli",
+        "statefun.cli.parser",
+        "statefun.cli.run",
+    ):
         assert expected in modules
     assert "statefun.exercises._harness" not in modules
+    assert "statefun.cli.__main__" not in modules  # (importing it runs the command line)

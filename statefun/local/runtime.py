@@ -53,6 +53,7 @@ from statefun.local.module_yaml import (
     load_module,
     parse_module,
 )
+from statefun.local.routing import route_of
 from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import DEFAULT_VALUE_BYTES, Trace
 from statefun.local.transport import (
@@ -593,18 +594,7 @@ class LocalRuntime:
         cached = self._routes.get(ingress)
         if cached is not None:
             return cached
-        spec, route = self.module.ingress_for(ingress)
-        if route is None:
-            topics = ", ".join(repr(r.topic) for r in spec.topics)
-            if spec.routable:
-                raise ValueError(
-                    f"ingress {spec.id} reads several topics ({topics}): name the topic the "
-                    f"record arrives on instead of the ingress id"
-                )
-            raise ValueError(
-                f"ingress {spec.id} ({spec.type}) is not routable: the local runtime feeds only "
-                f"routable ingresses (statefun.kafka.io/routable-protobuf-ingress)"
-            )
+        spec, route = route_of(self.module, ingress)
         targets = [parse_typename(typename) for typename in route.targets]
         self._routes[ingress] = (spec, route, targets)
         return spec, route, targets

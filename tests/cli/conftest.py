@@ -121,3 +121,31 @@ def project(tmp_path: Path) -> Callable[..., Project]:
         return Project(module, functions)
 
     return write
+
+
+ECHO = """\
+from messages_pb2 import GreetRequest, GreetResponse, SeenCount
+
+from statefun import StatefulFunctions, kafka_egress_record
+
+functions = StatefulFunctions()
+
+
+@functions.bind("lab/echo")
+def echo(context, message: GreetRequest):
+    context.pack_and_send_egress("lab/out", kafka_egress_record("out", VALUE, key=message.name))
+"""
+
+
+@pytest.fixture
+def echo_project(project: Callable[..., Project]) -> Callable[..., Project]:
+    """``echo_project(value, *more_types)``: function lab/echo sends ``value`` to egress lab/out.
+
+    ``value`` is a Python expression over ``message`` (a GreetRequest); ``more_types`` are more
+    function types declared in module.yaml (bound to nothing).
+    """
+
+    def write(value: str, *more_types: str) -> Project:
+        return project(ECHO.replace("VALUE", value), "lab/echo", *more_types)
+
+    return write

@@ -402,7 +402,7 @@ def test_ctrl_c_while_the_functions_file_loads_exits_130_quietly(cli: Cli, tmp_p
 def test_stdin_at_rate_0_queues_at_most_max_burst_records(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("statefun.cli.MAX_BURST", 2)  # the real bound is 1,000,000
+    monkeypatch.setattr("statefun.cli.run.MAX_BURST", 2)  # the real bound is 1,000,000
     line = b'{"key": "Jo", "value": {"name": "Jo"}}\n'
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(line * 3), encoding="utf-8"))
 

@@ -1,0 +1,88 @@
+"""The ``statefun-lab`` command line: run a module's functions on the local runtime, or check them.
+
+    statefun-lab run module.yaml greeter/greeter.py --count 12 --seed 7
+    statefun-lab check module.yaml greeter/greeter.py
+
+Exit status: 0 done, 1 a function failed (``run``) or problems found (``check``), 2 the input
+cannot be used (options, module.yaml, the Python file, a JSON line on stdin).
+
+The package: :mod:`~statefun.cli.parser` (the top-level parser, option types, usage errors),
+:mod:`~statefun.cli.sources` (the records fed), :mod:`~statefun.cli.render` (what is printed),
+and a module per command (:mod:`~statefun.cli.run`, :mod:`~statefun.cli.check`), each with an
+``add_parser(subparsers)``. A new command is one more module in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from statefun._loader import FunctionFileError
+from statefun.cli import check, run
+from statefun.cli import parser as _parser
+from statefun.cli.parser import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    Command,
+    UsageError,
+    error,
+)
+from statefun.errors import ModuleYamlError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: The commands, in the order ``--help`` lists them.
+COMMANDS: tuple[Command, ...] = (run, check)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``statefun-lab`` argument parser, with a subcommand for each of :data:`COMMANDS`."""
+    return _parser.build_parser(COMMANDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``statefun-lab`` command line; returns the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+    except BrokenPipeError:  # `statefun-lab run ... | head -1`: the reader has gone
+        _stdout_to_devnull()
+        return EXIT_FAILED
+    except KeyboardInterrupt:  # (during a run, `run` prints the summary first)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail again.
+
+    The Python docs' way (signal module, "Note on SIGPIPE").
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:  # --help, --version, or a usage error already printed
+        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        status: int = args.handler(args)
+    except (UsageError, ModuleYamlError, FunctionFileError) as e:
+        error(str(e))
+        return EXIT_USAGE
+    return status
