@@ -1314,6 +1314,7 @@ def test_public_names() -> None:
             "merge_modules",
             "parse_duration",
             "parse_module",
+            "read_module",
         ]
     )
     assert {IngressSpec, ModuleSpec} <= {getattr(module_yaml, n) for n in module_yaml.__all__}
