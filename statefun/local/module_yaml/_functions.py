@@ -96,6 +96,12 @@ def _endpoint(r: Reader, spec: Node) -> str:
             f"https+unix scheme must be provided.",
             fix,
         )
+    _endpoint_parts(r, node, uri, scheme, example)
+    return uri
+
+
+def _endpoint_parts(r: Reader, node: Node, uri: str, scheme: str, example: str) -> None:
+    """Fail unless ``uri`` splits, with a host (http, https) or a socket file (+unix)."""
     try:
         parts = urllib.parse.urlsplit(uri)
         host, _port = parts.hostname, parts.port
@@ -125,7 +131,6 @@ def _endpoint(r: Reader, spec: Node) -> str:
                 f"name the socket file, then the path, e.g. "
                 f"`endpoint: {scheme}:///tmp/statefun.sock/statefun`.",
             )
-    return uri
 
 
 def _states(r: Reader, spec: Node) -> tuple[StateSpec, ...]:

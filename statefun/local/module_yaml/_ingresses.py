@@ -84,42 +84,8 @@ def _routes(r: Reader, spec: Node, key: str, name_key: str, system: str) -> tupl
             f"list at least one {name_key} under `{key}:`, e.g. {example}.",
         )
     for entry in nodes:
-        if entry.kind != "map":
-            r.fail(
-                entry.line,
-                entry.key_path,
-                f"each entry of `{key}` must be a map with `{name_key}`, `typeUrl` and "
-                f"`targets`, but this one is {entry.describe()}.",
-                f"write {example}.",
-            )
-        r.known(entry, name_key)
-        name = r.text(entry, name_key, hint=f"write `{name_key}: <name>`.")
-        type_url_node = r.require(
-            entry, "typeUrl", "add e.g. `typeUrl: com.googleapis/example.GreetRequest`."
-        )
-        type_url = r.as_text(type_url_node, "typeUrl", None)
-        if "/" not in type_url or not type_url.rsplit("/", 1)[1]:
-            r.fail(
-                type_url_node.line,
-                type_url_node.key_path,
-                f"typeUrl {type_url!r} has no message name after a '/': the runtime matches "
-                f"message types by the text after the last '/', so it would never match "
-                f"(the 2.2 Kafka docs show this mistake).",
-                f"prefix the full protobuf name, e.g. "
-                f"`typeUrl: com.googleapis/{type_url or 'example.GreetRequest'}`.",
-            )
-        targets: list[str] = []
-        for target in r.list_at(entry, "targets"):
-            if target.kind != "str":
-                r.fail(
-                    target.line,
-                    target.key_path,
-                    f"not a string: this target is {target.describe()}; the runtime would "
-                    f"silently drop it.",
-                    "write the function type, e.g. `- example/greeter`.",
-                )
-            r.namespace_name(target, str(target.value), "- example/greeter")
-            targets.append(str(target.value))
+        route = _route(r, entry, key, name_key, example)
+        name = route.topic
         if name in routes:
             r.fail(
                 entry.line,
@@ -128,9 +94,50 @@ def _routes(r: Reader, spec: Node, key: str, name_key: str, system: str) -> tupl
                 f"{lines[name]}); the runtime would keep only the last routing.",
                 "merge the two entries: one typeUrl, and all targets in one list.",
             )
-        routes[name] = RoutingSpec(name, type_url, tuple(targets))
+        routes[name] = route
         lines[name] = entry.line
     return tuple(routes.values())
+
+
+def _route(r: Reader, entry: Node, key: str, name_key: str, example: str) -> RoutingSpec:
+    """One entry of ``topics`` or ``streams``: its name, ``typeUrl`` and ``targets``."""
+    if entry.kind != "map":
+        r.fail(
+            entry.line,
+            entry.key_path,
+            f"each entry of `{key}` must be a map with `{name_key}`, `typeUrl` and "
+            f"`targets`, but this one is {entry.describe()}.",
+            f"write {example}.",
+        )
+    r.known(entry, name_key)
+    name = r.text(entry, name_key, hint=f"write `{name_key}: <name>`.")
+    type_url_node = r.require(
+        entry, "typeUrl", "add e.g. `typeUrl: com.googleapis/example.GreetRequest`."
+    )
+    type_url = r.as_text(type_url_node, "typeUrl", None)
+    if "/" not in type_url or not type_url.rsplit("/", 1)[1]:
+        r.fail(
+            type_url_node.line,
+            type_url_node.key_path,
+            f"typeUrl {type_url!r} has no message name after a '/': the runtime matches "
+            f"message types by the text after the last '/', so it would never match "
+            f"(the 2.2 Kafka docs show this mistake).",
+            f"prefix the full protobuf name, e.g. "
+            f"`typeUrl: com.googleapis/{type_url or 'example.GreetRequest'}`.",
+        )
+    targets: list[str] = []
+    for target in r.list_at(entry, "targets"):
+        if target.kind != "str":
+            r.fail(
+                target.line,
+                target.key_path,
+                f"not a string: this target is {target.describe()}; the runtime would "
+                f"silently drop it.",
+                "write the function type, e.g. `- example/greeter`.",
+            )
+        r.namespace_name(target, str(target.value), "- example/greeter")
+        targets.append(str(target.value))
+    return RoutingSpec(name, type_url, tuple(targets))
 
 
 def _auto_offset_reset(r: Reader, spec: Node) -> str:
