@@ -22,18 +22,15 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from module_yaml_texts import MODULE, MODULE_2
 
 from statefun.errors import ModuleYamlError, ModuleYamlWarning
 from statefun.local.module_yaml import ModuleSpec, parse_module
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = tuple(
-    (ROOT / name).read_text(encoding="utf-8") for name in ("module.yaml", "module-2.0.yaml")
-)
+SOURCES = (MODULE, MODULE_2)
 
 _BY_HAND = "STATEFUN_LAB_FUZZ_EXAMPLES" in os.environ
 FUZZ = settings(
