@@ -11,6 +11,7 @@ from statefun.local.module_yaml._specs import EGRESS_TYPES, KINESIS_EGRESS, Egre
 
 
 def read_egress(r: Reader, item: Node) -> EgressSpec:
+    """An ``- egress:`` entry of ``egresses``."""
     body = r.entry(item, "egress", "egresses", "meta/id")
     id_, type_ = io_meta(r, body, "egress", EGRESS_TYPES)
     spec = r.require(body, "spec", "add `spec:` under `egress:`.")

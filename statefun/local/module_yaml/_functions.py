@@ -19,6 +19,7 @@ from statefun.local.module_yaml._specs import (
 
 
 def read_function(r: Reader, item: Node) -> FunctionSpec:
+    """A ``- function:`` entry of ``functions``."""
     body = r.entry(item, "function", "functions", "meta/kind")
     meta = r.require(body, "meta", "add `meta:` with `kind: http` and `type: ns/name`.")
     r.known(meta, "function.meta")

@@ -21,6 +21,7 @@ from statefun.local.module_yaml._specs import (
 
 
 def read_ingress(r: Reader, item: Node) -> IngressSpec:
+    """An ``- ingress:`` entry of ``ingresses``."""
     body = r.entry(item, "ingress", "ingresses", "meta/id")
     id_, type_ = io_meta(r, body, "ingress", INGRESS_TYPES)
     spec = r.require(body, "spec", "add `spec:` under `ingress:`.")

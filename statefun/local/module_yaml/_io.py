@@ -33,6 +33,7 @@ def io_meta(r: Reader, body: Node, what: str, types: tuple[str, ...]) -> tuple[s
 
 
 def aws_region(r: Reader, spec: Node) -> dict[str, str] | None:
+    """Kinesis's ``awsRegion`` map, if any, as ``{"type": ..., ...}``."""
     node = r.optional_map(spec, "awsRegion", "awsRegion")
     if node is None:
         return None
@@ -61,6 +62,7 @@ def aws_region(r: Reader, spec: Node) -> dict[str, str] | None:
 
 
 def aws_credentials(r: Reader, spec: Node) -> dict[str, str] | None:
+    """Kinesis's ``awsCredentials`` map, if any, as ``{"type": ..., ...}``."""
     node = r.optional_map(spec, "awsCredentials", "awsCredentials")
     if node is None:
         return None

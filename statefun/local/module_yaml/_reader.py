@@ -120,6 +120,7 @@ class Reader:
     # -- typed selectors (Jackson's Selectors, with our messages) ---------------------------------
 
     def require(self, parent: Node, key: str, hint: str | None = None) -> Node:
+        """The value of ``key`` in ``parent``; fails if absent (naming a near miss)."""
         node = parent.get(key)
         if node is not None:
             return node
@@ -134,13 +135,16 @@ class Reader:
         self.fail(parent.line, key_path, problem, hint or f"add `{key}:` under it.")
 
     def text(self, parent: Node, key: str, *, hint: str | None = None) -> str:
+        """The string value of required ``key``."""
         return self.as_text(self.require(parent, key, hint), key, hint)
 
     def optional_text(self, parent: Node, key: str, *, hint: str | None = None) -> str | None:
+        """The string value of ``key``, or ``None`` if absent."""
         node = parent.get(key)
         return None if node is None else self.as_text(node, key, hint)
 
     def as_text(self, node: Node, key: str, hint: str | None) -> str:
+        """``node``'s string; fails for any other kind (quote a number)."""
         if node.kind == "str":
             return str(node.value)
         if node.kind in ("int", "float", "bool"):
@@ -152,6 +156,7 @@ class Reader:
         self.fail(node.line, node.key_path, f"not a string: `{key}` is {node.describe()}.", fix)
 
     def as_int(self, node: Node, key: str, *, long: bool = False) -> int:
+        """``node``'s whole number, within Java's int (or ``long``) range."""
         lo, hi = (LONG_MIN, LONG_MAX) if long else (INT_MIN, INT_MAX)
         what = "a long" if long else "an integer"
         if node.kind == "int" and lo <= node.value <= hi:
@@ -164,10 +169,12 @@ class Reader:
         self.fail(node.line, node.key_path, f"not {what}: `{key}` is {node.describe()}.", hint)
 
     def optional_int(self, parent: Node, key: str, *, long: bool = False) -> int | None:
+        """The whole number at ``key``, or ``None`` if absent."""
         node = parent.get(key)
         return None if node is None else self.as_int(node, key, long=long)
 
     def list_at(self, parent: Node, key: str) -> list[Node]:
+        """The items of list ``key``; ``[]`` if absent."""
         node = parent.get(key)
         if node is None:
             return []
@@ -189,6 +196,7 @@ class Reader:
         return items
 
     def optional_map(self, parent: Node, key: str, place: str) -> Node | None:
+        """Map ``key`` (its keys read at ``place``), or ``None`` if absent."""
         node = parent.get(key)
         if node is None:
             return None
@@ -205,6 +213,7 @@ class Reader:
         return node
 
     def properties(self, parent: Node, key: str) -> dict[str, str]:
+        """A ``- name: value`` list as a dict of Jackson's texts; ``{}`` if absent."""
         node = parent.get(key)
         if node is None:
             return {}
@@ -241,6 +250,7 @@ class Reader:
         return result
 
     def namespace_name(self, node: Node, value: str, example: str) -> tuple[str, str]:
+        """``value`` split as ``<namespace>/<name>``."""
         pos = value.rfind("/")
         if pos <= 0 or pos == len(value) - 1:
             self.fail(
@@ -252,6 +262,7 @@ class Reader:
         return value[:pos], value[pos + 1 :]
 
     def duration(self, parent: Node, key: str) -> tuple[datetime.timedelta, int] | None:
+        """Duration ``key`` and its nanoseconds, or ``None`` if absent."""
         node = parent.get(key)
         if node is None:
             return None

@@ -8,6 +8,7 @@ from statefun.local.module_yaml._specs import KAFKA_ROUTABLE_INGRESS, PROTOBUF_R
 
 
 def read_router(r: Reader, item: Node) -> RouterSpec:
+    """A ``- router:`` entry of ``routers``."""
     body = r.entry(item, "router", "routers", "meta/type")
     meta = r.require(body, "meta", f"add `meta:` with `type: {PROTOBUF_ROUTER}`.")
     r.known(meta, "router.meta")
