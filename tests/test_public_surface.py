@@ -77,3 +77,19 @@ def test_the_modules_are_found() -> None:
         assert expected in modules
     assert "statefun.exercises._harness" not in modules
     assert "statefun.cli.__main__" not in modules  # (importing it runs the command line)
+    # A package whose modules are all private: only the package itself is public.
+    assert "statefun.local.module_yaml" in modules
+    assert not [m for m in modules if m.startswith("statefun.local.module_yaml.")]
+
+
+def test_a_package_of_private_modules_still_pins_its_names() -> None:
+    """``module_yaml``'s names are defined in its private modules, and say they are its own (as
+    httpx's do), so the test above checks them: none is public without being in ``__all__``."""
+    import statefun.local.module_yaml as module_yaml
+
+    assert defined_here(module_yaml) == {
+        name
+        for name in module_yaml.__all__
+        if inspect.isclass(getattr(module_yaml, name))
+        or inspect.isfunction(getattr(module_yaml, name))
+    }

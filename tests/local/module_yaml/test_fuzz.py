@@ -11,10 +11,11 @@ or a blow-up would show here first).
 In CI the examples are derandomized (the same every run) and few, so the module runs in a few
 seconds. To fuzz longer, with fresh random examples each run::
 
-    STATEFUN_LAB_FUZZ_EXAMPLES=20000 .venv/bin/pytest tests/local/test_module_yaml_fuzz.py
+    STATEFUN_LAB_FUZZ_EXAMPLES=20000 .venv/bin/pytest tests/local/module_yaml/test_fuzz.py
 
 A failure prints the smallest input Hypothesis found; add it to
-``tests/local/test_module_yaml_errors.py`` as a regression test once fixed.
+the test module of the concept at fault (``tests/local/module_yaml/test_syntax.py``, ...) as a
+regression test once fixed.
 """
 
 from __future__ import annotations
@@ -22,18 +23,15 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from module_yaml_texts import MODULE, MODULE_2
 
 from statefun.errors import ModuleYamlError, ModuleYamlWarning
 from statefun.local.module_yaml import ModuleSpec, parse_module
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCES = tuple(
-    (ROOT / name).read_text(encoding="utf-8") for name in ("module.yaml", "module-2.0.yaml")
-)
+SOURCES = (MODULE, MODULE_2)
 
 _BY_HAND = "STATEFUN_LAB_FUZZ_EXAMPLES" in os.environ
 FUZZ = settings(

@@ -1,24 +1,45 @@
-"""Keys the runtime ignores: a warning with a "did you mean", an error with ``strict=True``.
-
-The StateFun 2.2.2 runtime reads module.yaml through JSON pointers and ignores every other key,
-so a misspelled optional key (``Egresses:``) silently drops what is under it. The loader knows
-the keys the runtime reads at each place, for both format versions, and warns about the rest.
-"""
+"""Keys the runtime does not read: warned about with the key meant, or an error with ``strict``."""
 
 from __future__ import annotations
 
+import datetime
 import warnings
 from pathlib import Path
 
 import pytest
+from module_yaml_texts import (
+    FN,
+    MODULE,
+    MODULE_2,
+    ROOT,
+    WALKTHROUGH,
+    edit,
+    line_of,
+    warned,
+    write,
+)
 
 from statefun.cli import main
 from statefun.errors import ModuleYamlError, ModuleYamlWarning
-from statefun.local.module_yaml import ModuleSpec, load_module, merge_modules, parse_module
+from statefun.local.module_yaml import (
+    load_module,
+    merge_modules,
+    parse_module,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-MODULE = (ROOT / "module.yaml").read_text(encoding="utf-8")
-MODULE_2 = (ROOT / "module-2.0.yaml").read_text(encoding="utf-8")
+
+def test_unknown_keys_are_ignored_like_the_runtime_with_a_warning() -> None:
+    text = edit(WALKTHROUGH, "timeout: 2min", "timeout: 2min\n            colour: blue")
+    text = edit(text, "module:\n", "comment: hello\nmodule:\n")
+    with pytest.warns(ModuleYamlWarning) as caught:
+        module = parse_module(text)
+    assert module.function("example/greeter").timeout == datetime.timedelta(minutes=2)
+    assert [w.message for w in caught] == list(module.warnings)
+    assert [(w.line, w.key_path) for w in module.warnings] == [
+        (2, "comment"),
+        (18, f"{FN}.spec.colour"),
+    ]
+
 
 # Every key the 2.2.2 runtime reads, each at its place: a grpc and an http function, every
 # ingress type (with a router for the non-routable one) and every egress type.
@@ -109,26 +130,6 @@ module:
 """
 
 
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-    return text.replace(old, new)
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.split("\n"), 1) if needle in line)
-
-
-def warned(text: str) -> tuple[ModuleSpec, list[ModuleYamlWarning]]:
-    """The module and the warnings issued while parsing it (which it also keeps)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        module = parse_module(text, path="module.yaml")
-    issued = [w.message for w in caught if isinstance(w.message, ModuleYamlWarning)]
-    assert issued == list(module.warnings)
-    assert all(w.category is ModuleYamlWarning for w in caught)
-    return module, issued
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -163,17 +164,11 @@ def test_strict_makes_an_unknown_key_an_error_at_its_line(tmp_path: Path) -> Non
     with pytest.raises(ModuleYamlError) as parsed:
         parse_module(text, strict=True)
     with pytest.raises(ModuleYamlError) as loaded:
-        load_module(_write(tmp_path, text), strict=True)
+        load_module(write(tmp_path, text), strict=True)
     for error in (parsed.value, loaded.value):
         assert error.line == line_of(text, "Egresses")
         assert "Did you mean `egresses`?" in error.problem
         assert "strict" in error.problem
-
-
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "module.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(
@@ -263,15 +258,10 @@ def test_warnings_do_not_make_two_modules_unequal() -> None:
         assert parse_module(text) == parse_module(MODULE)
 
 
-# ------------------------------------------------------------------------------------------------
-# statefun-lab check and run (the --strict flag and the warnings they print)
-# ------------------------------------------------------------------------------------------------
-
-
 def test_check_reports_the_warning_then_ok(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path, edit(MODULE, "    egresses:", "    Egresses:"))
+    path = write(tmp_path, edit(MODULE, "    egresses:", "    Egresses:"))
     status = main(["check", str(path), str(ROOT / "greeter" / "greeter.py")])
     out = capsys.readouterr().out.splitlines()
     assert status == 0
@@ -284,7 +274,7 @@ def test_check_reports_the_warning_then_ok(
 def test_strict_check_and_run_exit_2_on_an_unknown_key(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path, edit(MODULE, "    egresses:", "    Egresses:"))
+    path = write(tmp_path, edit(MODULE, "    egresses:", "    Egresses:"))
     status = main([command, "--strict", str(path), str(ROOT / "greeter" / "greeter.py")])
     err = capsys.readouterr().err
     assert status == 2
@@ -294,7 +284,7 @@ def test_strict_check_and_run_exit_2_on_an_unknown_key(
 def test_run_prints_the_warning_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _write(tmp_path, edit(MODULE, "timeout: 2min", "timeout: 2min\n            timout: 3s"))
+    path = write(tmp_path, edit(MODULE, "timeout: 2min", "timeout: 2min\n            timout: 3s"))
     main(["run", str(path), str(ROOT / "greeter" / "greeter.py"), "--count", "1", "--seed", "1"])
     captured = capsys.readouterr()
     assert f"statefun-lab: warning: {path}:25: " in captured.err
