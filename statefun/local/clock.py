@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from statefun.errors import InvalidArgumentError
+
 __all__ = ["EPOCH", "VirtualClock"]
 
 #: Where every local runtime's clock starts, so runs (and notebook outputs) are reproducible.
@@ -17,7 +19,7 @@ class VirtualClock:
 
     def __init__(self, start: datetime = EPOCH) -> None:
         if start.tzinfo is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "the clock needs a timezone-aware start, e.g. datetime(..., tzinfo=UTC)"
             )
         self._now = start
@@ -34,7 +36,7 @@ class VirtualClock:
     def set(self, when: datetime) -> None:
         """Move to ``when``; time never goes backwards."""
         if when < self._now:
-            raise ValueError(f"the clock cannot go back from {self._now} to {when}")
+            raise InvalidArgumentError(f"the clock cannot go back from {self._now} to {when}")
         self._now = when
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from statefun.errors import RuntimeFailure
+from statefun.errors import InvalidArgumentError, RuntimeFailure
 from statefun.local.module_yaml import IngressSpec
 
 if TYPE_CHECKING:
@@ -61,14 +61,14 @@ class KafkaBridge:
             spec for spec in module.ingresses.values() if spec.kind == "kafka" and spec.routable
         ]
         if not ingresses:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "module.yaml has no routable Kafka ingress "
                 "(statefun.kafka.io/routable-protobuf-ingress): nothing to consume"
             )
         addresses = {spec.address for spec in ingresses}
         if bootstrap_servers is None:
             if len(addresses) != 1:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"the Kafka ingresses use different brokers {sorted(map(str, addresses))}: "
                     f"pass bootstrap_servers"
                 )
@@ -137,7 +137,7 @@ class KafkaBridge:
                 topic = self._broker_to_topic[partition.topic]
                 for record in records:
                     if record.key is None:
-                        raise ValueError(
+                        raise InvalidArgumentError(
                             f"record {partition.topic}/{partition.partition}@{record.offset} has "
                             f"no key: the routable ingress makes the key the function id (the "
                             f"real runtime fails the job here)"
@@ -198,7 +198,9 @@ class KafkaBridge:
         """Poll until ``max_records`` were consumed, nothing came for ``idle_timeout`` seconds,
         or ``until()`` is true. Returns the number of records consumed."""
         if max_records is None and idle_timeout is None and until is None:
-            raise ValueError("give max_records, idle_timeout or until: run() would never stop")
+            raise InvalidArgumentError(
+                "give max_records, idle_timeout or until: run() would never stop"
+            )
         total = 0
         last = time.monotonic()
         while True:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from statefun.errors import InvalidArgumentError
 from statefun.local.clock import EPOCH
 from statefun.local.runtime import LocalRuntime
 
@@ -40,7 +41,7 @@ class Refresher:
 def require_trace(rt: LocalRuntime, view: str) -> None:
     """Views follow the runtime's events, which it only emits when it records its trace."""
     if not rt.record_trace:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{view} follows the runtime's events, and a runtime built with "
             f"record_trace=False does not emit them: build it with record_trace=True (the "
             f"default)."

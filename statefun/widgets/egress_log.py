@@ -8,6 +8,7 @@ from collections.abc import Callable
 import ipywidgets as w
 from google.protobuf.message import DecodeError, Message
 
+from statefun.errors import UnknownEgressError
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
@@ -44,8 +45,7 @@ class EgressLines:
         limit: int = 1000,
     ) -> None:
         if egress not in rt.module.egresses:
-            known = ", ".join(sorted(rt.module.egresses)) or "none"
-            raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
+            raise UnknownEgressError(egress, sorted(rt.module.egresses))
         require_trace(rt, "EgressLines")
         self.rt = rt
         self.egress = egress
