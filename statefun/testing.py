@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import Message
 
+from statefun.core import packed
 from statefun.local import effects as _effects
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
@@ -37,12 +38,10 @@ def pack_any(message: Message, type_url: str | None = None) -> Any:
     """``message`` in an ``Any``; with ``type_url``, that URL verbatim (as an ingress does)."""
     if isinstance(message, Any):
         return message
+    url, value = packed(message, "pack_any")
     any = Any()
-    if type_url is None:
-        any.Pack(message)
-    else:
-        any.type_url = type_url
-        any.value = message.SerializeToString()
+    any.type_url = url if type_url is None else type_url
+    any.value = value
     return any
 
 

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError, Message
 
-from statefun.core import StatefulFunctions
+from statefun.core import StatefulFunctions, message_name
 from statefun.errors import (
     FunctionSignatureError,
     MessageTypeMismatchError,
@@ -376,7 +376,7 @@ class Harness:
                 "not among {expected}. Annotate the message parameter with every type it "
                 "receives: {example}."
             ).format(
-                got=e.type_url.rsplit("/", 1)[-1],
+                got=message_name(e.type_url),
                 expected=", ".join(e.expected),
                 example=example,
                 **fmt,
@@ -435,7 +435,7 @@ class Harness:
             if not egress.argument.type_url.endswith(
                 "/" + KafkaProducerRecord.DESCRIPTOR.full_name
             ):
-                inner = egress.argument.type_url.rsplit("/", 1)[-1]
+                inner = message_name(egress.argument.type_url)
                 return _(
                     "{when}, your function sent a message of type {type} straight to the Kafka "
                     "egress {got!r}. A Kafka egress takes Kafka records: wrap it with "

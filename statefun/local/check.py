@@ -14,6 +14,7 @@ from typing import Protocol
 
 from google.protobuf import descriptor_pool
 
+from statefun.core import message_name
 from statefun.errors import ModuleCheckError
 from statefun.local.module_yaml import IngressSpec, ModuleSpec
 
@@ -100,7 +101,7 @@ def _check_ingress(
         return problems
     unit = "stream" if ingress.kind == "kinesis" else "topic"
     for route in ingress.topics:
-        name = route.type_url.rsplit("/", 1)[-1]
+        name = message_name(route.type_url)
         if not _in_pool(pool, name):
             problems.append(
                 f"ingress {ingress.id!r} {unit} {route.topic!r} ({where}): typeUrl "

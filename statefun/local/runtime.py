@@ -25,8 +25,14 @@ from typing import NamedTuple
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
-from statefun.core import StatefulFunctions, parse_typename
-from statefun.errors import InvalidResponseError, RuntimeFailure
+from statefun.core import StatefulFunctions, message_name, packed, parse_typename
+from statefun.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    RuntimeFailure,
+    UnknownEgressError,
+)
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
@@ -171,7 +177,7 @@ def _egress_record(raw: _RawEgress) -> EgressRecord:
         kinesis = KinesisEgressRecord.FromString(record)
     except DecodeError as e:
         kind = "KafkaProducerRecord" if is_kafka else "KinesisEgressRecord"
-        raise ValueError(
+        raise InvalidArgumentError(
             f"a record sent to egress {egress_id} is not a valid {kind} ({len(record)} bytes): "
             f"{e}. Build it with kafka_egress_record/kinesis_egress_record."
         ) from e
@@ -238,7 +244,7 @@ class LocalRuntime:
         self.module = module
         unknown = sorted(set(egress_types or {}) - set(module.egresses))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"egress_types names {unknown}, which module.yaml does not declare "
                 f"(declared: {sorted(module.egresses)})"
             )
@@ -248,7 +254,7 @@ class LocalRuntime:
         self._calls = {typename: _call_of(t) for typename, t in self._transports.items()}
         missing = [t for t in module.functions if t not in self._transports]
         if missing:
-            raise ValueError(f"no transport for function types {missing}")
+            raise InvalidArgumentError(f"no transport for function types {missing}")
         self.clock = VirtualClock()
         self.auto_run = auto_run
         self.record_trace = record_trace
@@ -317,12 +323,12 @@ class LocalRuntime:
         endpoints = dict(endpoints or {})
         unknown = sorted(set(endpoints) - set(spec.functions))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"endpoints given for {unknown}, which module.yaml does not declare "
                 f"(declared: {sorted(spec.functions)})"
             )
         if functions is not None and app is not None:
-            raise ValueError("give either functions (in-process) or app (WSGI), not both")
+            raise InvalidArgumentError("give either functions (in-process) or app (WSGI), not both")
         transports: dict[str, Transport] = {}
         shared: Transport | None = None
         if functions is not None:
@@ -336,7 +342,9 @@ class LocalRuntime:
                 transports[typename] = shared
             else:
                 if not fn.endpoint:
-                    raise ValueError(f"function {typename} has no endpoint in module.yaml")
+                    raise InvalidArgumentError(
+                        f"function {typename} has no endpoint in module.yaml"
+                    )
                 transports[typename] = _http(fn.endpoint, fn)
         return cls(
             spec,
@@ -394,7 +402,7 @@ class LocalRuntime:
         namespace, name = parse_typename(typename)
         self.module.function(typename)
         if not id:
-            raise ValueError("send() needs the id of the target function instance")
+            raise InvalidArgumentError("send() needs the id of the target function instance")
         source: Address | None = None
         if caller is not None:
             caller_ns, caller_type = parse_typename(caller[0])
@@ -406,9 +414,11 @@ class LocalRuntime:
     def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
         """Move the virtual clock by ``delta``: delayed messages fire and TTLs expire on the way."""
         if not isinstance(delta, timedelta):
-            raise TypeError(f"advance() takes a datetime.timedelta, got {type(delta).__name__}")
+            raise ArgumentTypeError(
+                f"advance() takes a datetime.timedelta, got {type(delta).__name__}"
+            )
         if delta < timedelta(0):
-            raise ValueError("the clock cannot go backwards")
+            raise InvalidArgumentError("the clock cannot go backwards")
         self.advance_to(self.clock.now + delta, run=run)
 
     def advance_to(self, when: datetime, *, run: bool | None = None) -> None:
@@ -529,8 +539,7 @@ class LocalRuntime:
             and egress not in self.module.egresses
             and not any(_egress_record(raw).topic == egress for raw in self._egress)
         ):
-            known = sorted(self.module.egresses)
-            raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
+            raise UnknownEgressError(egress, sorted(self.module.egresses))
         out = []
         for raw in self._egress:
             r = _egress_record(raw)
@@ -597,11 +606,11 @@ class LocalRuntime:
         if route is None:
             topics = ", ".join(repr(r.topic) for r in spec.topics)
             if spec.routable:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"ingress {spec.id} reads several topics ({topics}): name the topic the "
                     f"record arrives on instead of the ingress id"
                 )
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"ingress {spec.id} ({spec.type}) is not routable: the local runtime feeds only "
                 f"routable ingresses (statefun.kafka.io/routable-protobuf-ingress)"
             )
@@ -612,12 +621,12 @@ class LocalRuntime:
     def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
         spec, route, targets = self._route(ingress)
         if key is None or key == "":
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"a record on {spec.id} [{route.topic}] needs a key: the routable ingress makes "
                 f"the key the function id (the real runtime fails the job on a null key)"
             )
         if not isinstance(key, str):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"the record key must be a str (the UTF-8 Kafka key), got {type(key).__name__}"
             )
         if type(value) is bytes:
@@ -625,10 +634,10 @@ class LocalRuntime:
         elif (route.type_url, type(value)) in self._checked_types:
             payload = value.SerializeToString()  # type: ignore[union-attr]
         elif isinstance(value, Message):
-            expected = route.type_url.rsplit("/", 1)[-1]
+            expected = message_name(route.type_url)
             actual = value.DESCRIPTOR.full_name
             if actual != expected:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"topic {route.topic!r} carries {expected} (typeUrl {route.type_url!r}), but "
                     f"the value is a {actual}; send a {expected}, or raw bytes"
                 )
@@ -637,13 +646,13 @@ class LocalRuntime:
         elif isinstance(value, bytes | bytearray | memoryview):
             payload = bytes(value)
         else:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"a record value is a protobuf message or bytes, got {type(value).__name__}"
             )
         if self._observed:
             shown: object = value if isinstance(value, Message) else payload
             if len(payload) > self._value_bytes:
-                shown = LargeValue(route.type_url.rpartition("/")[2], len(payload))
+                shown = LargeValue(message_name(route.type_url), len(payload))
             self._emit(
                 Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
             )
@@ -1106,14 +1115,14 @@ class LocalRuntime:
     def _shown(self, envelope: _Envelope) -> object:
         """A message's value as events show it: decoded, or its type and size if large."""
         if len(envelope[3]) > self._value_bytes:
-            return LargeValue(envelope[2].rpartition("/")[2], len(envelope[3]))
+            return LargeValue(message_name(envelope[2]), len(envelope[3]))
         return _value(envelope)
 
     def _shown_state(self, raw: bytes | None) -> object:
         """A state value as events show it (see :meth:`_shown`); None when there is none."""
         if raw is not None and len(raw) > self._value_bytes:
             try:
-                type_name = Any.FromString(raw).type_url.rpartition("/")[2] or "Any"
+                type_name = message_name(Any.FromString(raw).type_url) or "Any"
             except DecodeError:
                 type_name = "bytes"
             return LargeValue(type_name, len(raw))
@@ -1155,11 +1164,10 @@ def _http(endpoint: str, spec: FunctionSpec) -> HttpTransport:
 
 
 def _packed(message: Message | Any) -> tuple[str, bytes]:
+    """An ``Any`` as it is, or a message packed into one."""
     if isinstance(message, Any):
         return message.type_url, message.value
-    if not isinstance(message, Message):
-        raise TypeError(f"a message is a protobuf message, got {type(message).__name__}")
-    return "type.googleapis.com/" + message.DESCRIPTOR.full_name, message.SerializeToString()
+    return packed(message, "send")
 
 
 def _value(envelope: _Envelope) -> object:
@@ -1184,7 +1192,7 @@ def _expiry(accessed: datetime, expire_after: timedelta) -> datetime:
 
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a whole number of at least 1, got {value!r}")
     return value
 
 

@@ -8,6 +8,8 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
+from statefun.core import message_name
+
 __all__ = ["LargeValue", "decode_any", "format_value", "message_class"]
 
 
@@ -34,8 +36,8 @@ def message_class(full_name: str) -> type[Message] | None:
 
 def decode_any(any: Any) -> Message | Any:
     """The message inside ``any`` when its type is loaded and it parses; else ``any`` itself."""
-    slash = any.type_url.rfind("/")
-    cls = message_class(any.type_url[slash + 1 :]) if slash >= 0 else None
+    type_url = any.type_url
+    cls = message_class(message_name(type_url)) if "/" in type_url else None
     if cls is None:
         return any
     try:
