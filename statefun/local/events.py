@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from statefun.local.clock import EPOCH
+from statefun.local.clock import format_time
 from statefun.local.values import format_value
 
 __all__ = [
@@ -25,11 +25,6 @@ __all__ = [
 ]
 
 
-def _t(time: datetime) -> str:
-    """Virtual time as an offset from the clock's start: ``+61.000s``."""
-    return f"+{(time - EPOCH) / timedelta(seconds=1):.3f}s"
-
-
 @dataclass(frozen=True)
 class Event:
     """One step of the runtime. ``time`` is virtual time."""
@@ -44,7 +39,7 @@ class Event:
         raise NotImplementedError
 
     def __str__(self) -> str:
-        return f"{_t(self.time):>10}  {self.kind:<14} {self.describe()}"
+        return f"{format_time(self.time):>10}  {self.kind:<14} {self.describe()}"
 
 
 @dataclass(frozen=True)
@@ -117,7 +112,9 @@ class DelayScheduled(Event):
     value: object
 
     def describe(self) -> str:
-        return f"{self.source} -> {self.target} at {_t(self.due)} {format_value(self.value)}"
+        return (
+            f"{self.source} -> {self.target} at {format_time(self.due)} {format_value(self.value)}"
+        )
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ import ipywidgets as w
 
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.local.clock import format_time
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
-from statefun.widgets._refresh import offset, require_trace
+from statefun.widgets._refresh import require_trace
 
 __all__ = ["ClockControls", "ClockDriver"]
 
@@ -29,7 +30,7 @@ class ClockDriver:
 
     @property
     def now(self) -> str:
-        return offset(self.rt.now)
+        return format_time(self.rt.now)
 
     @property
     def last_events(self) -> list[str]:
@@ -56,7 +57,7 @@ class ClockDriver:
         scheduled = [e for e in self.rt.trace if isinstance(e, DelayScheduled)]
         fired = sum(1 for e in self.rt.trace if isinstance(e, DelayFired))
         waiting = sorted(scheduled, key=lambda e: e.due)[fired:]
-        return [f"{offset(e.due)} {e.source} -> {e.target}" for e in waiting]
+        return [f"{format_time(e.due)} {e.source} -> {e.target}" for e in waiting]
 
 
 class ClockControls:

@@ -14,7 +14,7 @@ from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Egressed, Event
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher, require_trace
+from statefun.widgets._refresh import Refresher
 
 __all__ = ["EgressLines", "EgressLog", "format_record"]
 
@@ -46,7 +46,6 @@ class EgressLines:
     ) -> None:
         if egress not in rt.module.egresses:
             raise UnknownEgressError(egress, sorted(rt.module.egresses))
-        require_trace(rt, "EgressLines")
         self.rt = rt
         self.egress = egress
         self.value_type = value_type or rt.egress_types.get(egress)

@@ -10,10 +10,11 @@ import ipywidgets as w
 
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.local.clock import format_time
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, StateChanged, StateExpired
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher, offset, require_trace, split_address
+from statefun.widgets._refresh import Refresher, split_address
 
 __all__ = ["StateInspector", "StateRow", "StateTable"]
 
@@ -39,7 +40,6 @@ class StateTable:
     """
 
     def __init__(self, rt: LocalRuntime) -> None:
-        require_trace(rt, "StateTable")
         self.rt = rt
         self._rows: dict[str, StateRow] = {}
         #: Called after a row changed (the view redraws).
@@ -69,7 +69,7 @@ class StateTable:
         where = split_address(self.rt, event.address)
         if where is None:
             return
-        time = offset(event.time)
+        time = format_time(event.time)
         if isinstance(event, StateExpired):
             change = _("{time} {state} expired").format(time=time, state=event.name)
         elif event.after is None:

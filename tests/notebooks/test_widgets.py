@@ -412,8 +412,17 @@ def test_refresher_redraws_once_per_loop_turn() -> None:
     assert renders == [1, 1]
 
 
-@pytest.mark.parametrize("view", [StateInspector, EgressLog, ClockControls, TraceView])
-def test_views_need_a_runtime_that_emits_events(view: Any) -> None:
+@pytest.mark.parametrize("view", [ClockControls, TraceView])
+def test_views_that_read_the_trace_need_a_runtime_that_records_it(view: Any) -> None:
     rt = LocalRuntime.from_module(MODULE, FUNCTIONS, record_trace=False)
     with pytest.raises(ValueError, match="record_trace=True"):
         view(rt)
+
+
+def test_views_that_only_subscribe_work_without_the_trace() -> None:
+    rt = LocalRuntime.from_module(MODULE, FUNCTIONS, record_trace=False, egress_types=EGRESS_TYPES)
+    inspector, log = StateInspector(rt), EgressLog(rt)
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert [row.address for row in inspector.table.rows] == ["example/greeter/Jerry"]
+    assert log.lines.lines == ["Jerry:\tWelcome Jerry"]
+    assert not len(rt.trace)
