@@ -14,6 +14,7 @@ from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Egressed, Event
 from statefun.local.values import format_value
+from statefun.walkthrough import EGRESS_ID
 from statefun.widgets._refresh import Refresher
 
 __all__ = ["EgressLines", "EgressLog", "format_record"]
@@ -39,7 +40,7 @@ class EgressLines:
     def __init__(
         self,
         rt: LocalRuntime,
-        egress: str = "example/greets",
+        egress: str = EGRESS_ID,
         value_type: type[Message] | None = None,
         *,
         limit: int = 1000,
@@ -94,7 +95,7 @@ class EgressLog:
     def __init__(
         self,
         rt: LocalRuntime,
-        egress: str = "example/greets",
+        egress: str = EGRESS_ID,
         value_type: type[Message] | None = None,
         *,
         rows: int = 10,

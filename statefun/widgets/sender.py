@@ -16,6 +16,7 @@ from statefun.i18n import N_, on_language_change
 from statefun.i18n import gettext as _
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, RequestSent, Responded
+from statefun.walkthrough import NAMES_TOPIC
 
 __all__ = ["DEFAULT_NAMES", "PACES", "GreetRequestSender", "GreetSender"]
 
@@ -36,7 +37,7 @@ class GreetRequestSender:
         rt: LocalRuntime,
         message_type: type[Message],
         *,
-        ingress: str = "names",
+        ingress: str = NAMES_TOPIC,
         names: Sequence[str] = DEFAULT_NAMES,
         seed: int = 7,
     ) -> None:
@@ -124,7 +125,7 @@ class GreetSender:
         rt: LocalRuntime,
         message_type: type[Message],
         *,
-        ingress: str = "names",
+        ingress: str = NAMES_TOPIC,
         names: Sequence[str] = DEFAULT_NAMES,
         seed: int = 7,
         count: int = 10,
