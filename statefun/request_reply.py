@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _MILLISECOND = timedelta(milliseconds=1)  # exact: upstream's float maths sent 1001 ms as 1000
+# The mutation kinds a response writes (statefun.local.effects reads them back with these).
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
 
