@@ -168,9 +168,6 @@ class Harness:
     def wrong(self, message: str) -> NoReturn:
         raise Verdict(CheckResult(self.step, Status.WRONG, message))
 
-    def not_attempted(self, message: str) -> NoReturn:
-        raise Verdict(CheckResult(self.step, Status.NOT_ATTEMPTED, message))
-
     # -- inputs ------------------------------------------------------------------------------
 
     @property

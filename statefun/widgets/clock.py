@@ -11,8 +11,7 @@ from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.local.clock import format_time
 from statefun.local.runtime import LocalRuntime
-from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
-from statefun.widgets._refresh import require_trace
+from statefun.local.trace import DelayFired, Event, StateExpired
 
 __all__ = ["ClockControls", "ClockDriver"]
 
@@ -23,7 +22,6 @@ class ClockDriver:
     """The logic of :class:`ClockControls`: advance, and tell what happened meanwhile."""
 
     def __init__(self, rt: LocalRuntime) -> None:
-        require_trace(rt, "ClockDriver")
         self.rt = rt
         #: Everything that happened during the last advance, in order.
         self.last: list[Event] = []
@@ -53,11 +51,10 @@ class ClockDriver:
         return sum(1 for e in self.last if isinstance(e, DelayFired | StateExpired))
 
     def pending_timers(self) -> list[str]:
-        """Delayed messages scheduled but not delivered yet, soonest first."""
-        scheduled = [e for e in self.rt.trace if isinstance(e, DelayScheduled)]
-        fired = sum(1 for e in self.rt.trace if isinstance(e, DelayFired))
-        waiting = sorted(scheduled, key=lambda e: e.due)[fired:]
-        return [f"{format_time(e.due)} {e.source} -> {e.target}" for e in waiting]
+        """Delayed messages scheduled but not delivered yet, soonest first (``rt.timers``)."""
+        return [
+            f"{format_time(due)} {source} -> {target}" for due, source, target, _ in self.rt.timers
+        ]
 
 
 class ClockControls:
