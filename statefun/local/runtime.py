@@ -79,10 +79,10 @@ _KAFKA_RECORD = KafkaProducerRecord.DESCRIPTOR.full_name
 _KINESIS_RECORD = KinesisEgressRecord.DESCRIPTOR.full_name
 _RETRYABLE = {408, 409, 420, 429, 499, 500}
 
-Address = tuple[str, str, str]  # (namespace, type, id)
+_Address = tuple[str, str, str]  # (namespace, type, id)
 
 
-def _addr(a: Address) -> str:
+def _addr(a: _Address) -> str:
     return f"{a[0]}/{a[1]}/{a[2]}"
 
 
@@ -91,7 +91,7 @@ def _addr(a: Address) -> str:
 # keeps a burst of 100,000 queued records from slowing every collection down. ``hops`` counts
 # the messages between functions since the input that started the chain (0 for an ingress
 # record, a message from outside, or a delayed message that let virtual time pass).
-_Envelope = tuple[Address | None, Address, str, bytes, int]
+_Envelope = tuple[_Address | None, _Address, str, bytes, int]
 
 
 class _Completion:
@@ -99,7 +99,7 @@ class _Completion:
 
     __slots__ = ("address",)
 
-    def __init__(self, address: Address) -> None:
+    def __init__(self, address: _Address) -> None:
         self.address = address
 
 
@@ -261,17 +261,17 @@ class LocalRuntime:
         self.max_hops = _positive("max_hops", max_hops)
         self._trace = Trace(limit=trace_limit)
         self._value_bytes = trace_value_bytes
-        self._senders: dict[Address, Address] = {}  # the last sender of each message target
+        self._senders: dict[_Address, _Address] = {}  # the last sender of each message target
         self._subscribers: list[Callable[[Event], None]] = []
-        self._addresses: dict[Address, _AddressState] = {}
+        self._addresses: dict[_Address, _AddressState] = {}
         self._mailbox: deque[_MailboxEvent] = deque()
         self._timers: list[tuple[datetime, int, _Envelope]] = []
         self._seq = itertools.count()
         self._blocked = 0
-        self._failed: list[Address] = []
+        self._failed: list[_Address] = []
         self._egress: list[_RawEgress] = []  # materialised as EgressRecord when read
         self._egress_cleared = 0
-        self._ttl_addresses: set[Address] = set()
+        self._ttl_addresses: set[_Address] = set()
         self._info = {
             typename: _FunctionInfo(
                 spec,
@@ -403,7 +403,7 @@ class LocalRuntime:
         self.module.function(typename)
         if not id:
             raise InvalidArgumentError("send() needs the id of the target function instance")
-        source: Address | None = None
+        source: _Address | None = None
         if caller is not None:
             caller_ns, caller_type = parse_typename(caller[0])
             source = (caller_ns, caller_type, caller[1])
@@ -690,7 +690,7 @@ class LocalRuntime:
             self._blocked += 1
             self._emit(Backpressured(self.clock.now, _addr(address), len(st.backlog)))
 
-    def _send_request(self, address: Address, st: _AddressState, batch: list[_Envelope]) -> None:
+    def _send_request(self, address: _Address, st: _AddressState, batch: list[_Envelope]) -> None:
         spec = st.info.spec
         typename = spec.typename
         to_function = ToFunction()
@@ -739,7 +739,7 @@ class LocalRuntime:
         self._call(address, spec, inflight)
         self._mailbox.append(_Completion(address))
 
-    def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
+    def _call(self, address: _Address, spec: FunctionSpec, inflight: _Inflight) -> None:
         """One request with the retry policy of spec §3.4; fills ``effects`` or ``error``."""
         call = self._calls[spec.typename]
         result: Attempt | Effects | TransportError
@@ -798,7 +798,7 @@ class LocalRuntime:
             except TransportError as e:
                 result = e
 
-    def _accept(self, address: Address, inflight: _Inflight, result: Attempt) -> None:
+    def _accept(self, address: _Address, inflight: _Inflight, result: Attempt) -> None:
         if result.content_type != CONTENT_TYPE:
             inflight.error = self._failure(
                 address,
@@ -822,7 +822,7 @@ class LocalRuntime:
         inflight.effects = from_response(response.invocation_result)
 
     def _failure(
-        self, address: Address, inflight: _Inflight, reason: str, cause: BaseException | None
+        self, address: _Address, inflight: _Inflight, reason: str, cause: BaseException | None
     ) -> RuntimeFailure:
         error = RuntimeFailure(
             f"Failure forwarding a message to a remote function {_addr(address)}: {reason}. "
@@ -835,7 +835,7 @@ class LocalRuntime:
         error.__cause__ = cause
         return error
 
-    def _complete(self, address: Address) -> None:
+    def _complete(self, address: _Address) -> None:
         st = self._addresses[address]
         inflight = st.inflight
         assert inflight is not None
@@ -881,7 +881,7 @@ class LocalRuntime:
             self._call(address, spec, inflight)
             self._mailbox.insert(position, _Completion(address))
 
-    def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked:
+    def _check(self, address: _Address, st: _AddressState, effects: Effects) -> _Checked:
         """The effects of a response, checked as the real job would, ready to apply.
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
@@ -964,7 +964,7 @@ class LocalRuntime:
                 )
         return _Checked(envelopes, timed, records, mutations)
 
-    def _commit(self, address: Address, st: _AddressState, effects: _Checked) -> None:
+    def _commit(self, address: _Address, st: _AddressState, effects: _Checked) -> None:
         """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
         now = self.clock.now
         record = self._observed
@@ -1026,7 +1026,7 @@ class LocalRuntime:
 
     def _loop_reason(
         self,
-        address: Address,
+        address: _Address,
         messages: list[tuple[str, str, str, str, bytes]],
         delayed: list[tuple[int, str, str, str, str, bytes]],
     ) -> str:
@@ -1068,7 +1068,7 @@ class LocalRuntime:
 
     # -- internals: state and TTL -----------------------------------------------------------
 
-    def _read_state(self, address: Address, st: _AddressState, name: str) -> bytes | None:
+    def _read_state(self, address: _Address, st: _AddressState, name: str) -> bytes | None:
         """The value a request carries for state ``name``: empty once its TTL has run out."""
         value = st.values.get(name)
         if value is None:
@@ -1090,14 +1090,14 @@ class LocalRuntime:
             return False
         return _expiry(accessed, state_spec.expire_after) <= self.clock.now  # type: ignore[arg-type]
 
-    def _expire(self, address: Address, st: _AddressState, name: str) -> None:
+    def _expire(self, address: _Address, st: _AddressState, name: str) -> None:
         value = st.values.pop(name)
         st.accessed.pop(name, None)
         self._emit(StateExpired(self.clock.now, _addr(address), name, self._shown_state(value)))
 
     def _expire_until(self, when: datetime) -> None:
         """Expire, in time order, every TTL state whose time has come by ``when``."""
-        due: list[tuple[datetime, str, Address, str]] = []
+        due: list[tuple[datetime, str, _Address, str]] = []
         for address in list(self._ttl_addresses):
             st = self._addresses[address]
             for name, accessed in st.accessed.items():
