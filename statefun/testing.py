@@ -52,6 +52,7 @@ class InvocationBuilder:
         self.to_function = ToFunction()
 
     def with_target(self, namespace: str, type: str, id: str) -> InvocationBuilder:
+        """Address the request to ``namespace/type/id``."""
         t = self.to_function.invocation.target
         t.namespace, t.type, t.id = namespace, type, id
         return self
@@ -82,11 +83,14 @@ class InvocationBuilder:
         return self
 
     def SerializeToString(self) -> bytes:
+        """The request as the runtime sends it: a serialized ``ToFunction``."""
         return self.to_function.SerializeToString()
 
 
 @dataclass(frozen=True)
 class Address:
+    """A function instance, ``namespace/type/id``."""
+
     namespace: str
     type: str
     id: str
@@ -97,6 +101,8 @@ class Address:
 
 @dataclass(frozen=True)
 class StateMutation:
+    """A state the response changes: its new value, or ``deleted``."""
+
     name: str
     deleted: bool
     value: Any | None  # the stored Any (None for a DELETE)
@@ -104,12 +110,16 @@ class StateMutation:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """A message the response sends to another address."""
+
     target: Address
     argument: Any
 
 
 @dataclass(frozen=True)
 class DelayedMessage:
+    """A message the response sends after ``delay_ms`` milliseconds."""
+
     delay_ms: int
     target: Address
     argument: Any
@@ -117,6 +127,8 @@ class DelayedMessage:
 
 @dataclass(frozen=True)
 class EgressRecord:
+    """A record the response sends to an egress (``egress`` is its module.yaml id)."""
+
     egress: str  # "namespace/type", the egress id of module.yaml
     argument: Any
 

@@ -61,6 +61,7 @@ class Exercise:
     checker: Callable[..., CheckResult]
 
     def check(self, target: object, **kwargs: object) -> CheckResult:
+        """Check ``target``, the learner's function (or what the step takes), with the checker."""
         return self.checker(target, **kwargs)
 
     def hint(self, n: int = 1) -> None:

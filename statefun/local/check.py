@@ -29,7 +29,9 @@ class FunctionRegistry(Protocol):
     """What is read from ``statefun.StatefulFunctions``: its ``(namespace, type)`` keyed dict."""
 
     @property
-    def functions(self) -> Mapping[tuple[str, str], object]: ...
+    def functions(self) -> Mapping[tuple[str, str], object]:
+        """The bound functions by ``(namespace, type)``."""
+        ...
 
 
 def check_module(module: ModuleSpec, functions: FunctionRegistry) -> list[str]:

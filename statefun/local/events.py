@@ -33,9 +33,11 @@ class Event:
 
     @property
     def kind(self) -> str:
+        """The event's class name, as the trace prints it: ``"Egressed"``."""
         return type(self).__name__
 
     def describe(self) -> str:
+        """What happened, in one line after the time and the kind (each event class words it)."""
         raise NotImplementedError
 
     def __str__(self) -> str:
@@ -106,6 +108,8 @@ class Responded(Event):
 
 @dataclass(frozen=True)
 class DelayScheduled(Event):
+    """A function asked for a message to be sent after a delay; it fires at ``due``."""
+
     source: str
     target: str
     due: datetime
@@ -119,6 +123,8 @@ class DelayScheduled(Event):
 
 @dataclass(frozen=True)
 class DelayFired(Event):
+    """A delayed message came due and was delivered."""
+
     source: str
     target: str
     value: object
@@ -142,6 +148,8 @@ class Egressed(Event):
 
 @dataclass(frozen=True)
 class StateChanged(Event):
+    """A response changed a state of an address (``after`` is None when it deleted it)."""
+
     address: str
     name: str
     before: object
@@ -154,6 +162,8 @@ class StateChanged(Event):
 
 @dataclass(frozen=True)
 class StateExpired(Event):
+    """A state's TTL (``expireAfter`` in module.yaml) ran out and the runtime cleared it."""
+
     address: str
     name: str
     value: object
@@ -164,6 +174,8 @@ class StateExpired(Event):
 
 @dataclass(frozen=True)
 class Backpressured(Event):
+    """An address has ``maxNumBatchRequests`` messages waiting: input pauses meanwhile."""
+
     address: str
     backlog: int
 
@@ -176,6 +188,8 @@ class Backpressured(Event):
 
 @dataclass(frozen=True)
 class Failed(Event):
+    """An address's batch failed; nothing of it was applied (``rt.resume()`` sends it again)."""
+
     address: str
     batch: int
     reason: str
@@ -186,6 +200,8 @@ class Failed(Event):
 
 @dataclass(frozen=True)
 class Resumed(Event):
+    """``rt.resume()`` sent a failed batch again."""
+
     address: str
     batch: int
 

@@ -28,6 +28,7 @@ class ClockDriver:
 
     @property
     def now(self) -> str:
+        """The virtual time, as the trace prints it: ``+61.000s``."""
         return format_time(self.rt.now)
 
     @property
@@ -91,6 +92,7 @@ class ClockControls:
         self._render(self._last_advance)
 
     def advance(self, seconds: float) -> None:
+        """Advance the clock by ``seconds`` and show what happened meanwhile (as the buttons do)."""
         self.driver.advance(seconds)
         self._render(seconds)
 

@@ -61,6 +61,7 @@ class EgressLines:
 
     @property
     def text(self) -> str:
+        """The kept lines, one record a line, as the generator prints them."""
         return "\n".join(self.lines)
 
     def _decode(self, value: object) -> object:
@@ -78,6 +79,7 @@ class EgressLines:
             del self.lines[: len(self.lines) - self.limit]
 
     def clear(self) -> None:
+        """Forget the lines shown so far (the runtime keeps its records)."""
         self.lines.clear()
         for listener in list(self.listeners):
             listener()
@@ -126,6 +128,7 @@ class EgressLog:
         self.count.value = _("{count} record(s)").format(count=self.lines.total)
 
     def close(self) -> None:
+        """Stop following the runtime."""
         self.lines.close()
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:

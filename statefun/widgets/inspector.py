@@ -28,6 +28,7 @@ class StateRow:
     last_change: str = ""
 
     def line(self) -> str:
+        """The row as text: the address, its states, and its last change."""
         states = ", ".join(f"{n}={v}" for n, v in self.states.items()) or _("(no state)")
         return f"{self.address}  {states}" + (f"  [{self.last_change}]" if self.last_change else "")
 
@@ -55,6 +56,7 @@ class StateTable:
         return [self._rows[a] for a in sorted(self._rows)]
 
     def lines(self) -> list[str]:
+        """Every row as text, sorted by address."""
         return [row.line() for row in self.rows]
 
     def _read(self, typename: str, id: str, change: str) -> None:
@@ -83,6 +85,7 @@ class StateTable:
             listener()
 
     def to_html(self) -> str:
+        """The rows as an HTML table (a note when there is no state yet)."""
         if not self._rows:
             return "<i>{}</i>".format(html.escape(_("no state yet: send a message")))
         head = "".join(
