@@ -365,7 +365,11 @@ def _is_async_callable(fun: Callable[..., _TypingAny]) -> bool:
 
 
 def parse_typename(typename: str | None) -> tuple[str, str]:
-    """Split ``"namespace/name"`` at the last ``/``; the errors are the upstream SDK's."""
+    """Split ``"namespace/name"`` at the last ``/``; the errors are the upstream SDK's.
+
+    >>> parse_typename("org.example/greeter")
+    ('org.example', 'greeter')
+    """
     if typename is None:
         raise InvalidArgumentError("function type must be provided")
     if not isinstance(typename, str):

@@ -15,7 +15,11 @@ __all__ = ["LargeValue", "decode_any", "format_value", "message_class"]
 
 @dataclass(frozen=True)
 class LargeValue:
-    """A value too large to keep decoded (in a trace): its type name and its size in bytes."""
+    """A value too large to keep decoded (in a trace): its type name and its size in bytes.
+
+    >>> LargeValue("example.SeenCount", 10_000_000)
+    SeenCount(<10,000,000 bytes, too large to keep in the trace>)
+    """
 
     type_name: str
     size: int
@@ -47,7 +51,14 @@ def decode_any(any: Any) -> Message | Any:
 
 
 def format_value(value: object) -> str:
-    """A one-line, deterministic text: ``SeenCount(seen=3)``, ``b'..'``, ``None``."""
+    """A one-line, deterministic text: ``SeenCount(seen=3)``, ``b'..'``, ``None``.
+
+    >>> from google.protobuf.duration_pb2 import Duration
+    >>> format_value(Duration(seconds=3))
+    'Duration(seconds=3)'
+    >>> format_value(b"x" * 50)
+    "b'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (50 bytes)"
+    """
     if isinstance(value, Any):
         inner = decode_any(value)
         if inner is not value:
