@@ -43,6 +43,8 @@ class KafkaBridge:
         group_id: str | None = None,
         transactional: bool | None = None,
         client_id: str = "statefun-lab",
+        consumer_class: Callable[..., Any] | None = None,
+        producer_class: Callable[..., Any] | None = None,
     ) -> None:
         """
         Args:
@@ -52,8 +54,15 @@ class KafkaBridge:
             group_id: the consumer group; by default the ingress's ``consumerGroupId``.
             transactional: one Kafka transaction per cycle; by default when an egress of
                 module.yaml is ``exactly-once``.
+            consumer_class, producer_class: kafka-python's ``KafkaConsumer`` and
+                ``KafkaProducer`` by default; anything called the same way with the same
+                methods (a fake broker in tests, an instrumented client) works too.
         """
-        from kafka import KafkaConsumer, KafkaProducer
+        if consumer_class is None or producer_class is None:
+            from kafka import KafkaConsumer, KafkaProducer
+
+            consumer_class = consumer_class or KafkaConsumer
+            producer_class = producer_class or KafkaProducer
 
         self.runtime = runtime
         module = runtime.module
@@ -89,7 +98,7 @@ class KafkaBridge:
                 module.egresses[e].delivery_semantic == "exactly-once" for e in self._kafka_egresses
             )
         self.transactional = transactional
-        self._consumer = KafkaConsumer(
+        self._consumer = consumer_class(
             *sorted(self._broker_to_topic),
             bootstrap_servers=bootstrap_servers,
             group_id=self.group_id,
@@ -106,7 +115,7 @@ class KafkaBridge:
         }
         if transactional:
             producer_config["transactional_id"] = f"{client_id}-{self.group_id}-{uuid.uuid4().hex}"
-        self._producer = KafkaProducer(**producer_config)
+        self._producer = producer_class(**producer_config)
         if transactional:
             self._producer.init_transactions()
         self._egress_cursor = runtime.egress_total
