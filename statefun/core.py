@@ -221,8 +221,15 @@ class AnyStateHandle:
 
     def pack(self, message: Message) -> None:
         """Store ``message`` (wrapped in an ``Any``) as the new value of this state."""
-        # Serialised now: later in-place edits of `message` are not part of the state.
-        self._url, self._payload = packed(message, f"state({self.name!r}).pack")
+        # Serialised now: later in-place edits of `message` are not part of the state. A class
+        # seen before is looked up here rather than through packed() (the hot path: one call
+        # less per message).
+        url = _TYPE_URLS.get(type(message))
+        if url is None:
+            url, self._payload = packed(message, f"state({self.name!r}).pack")
+        else:
+            self._payload = message.SerializeToString()
+        self._url = url
         self.any = None
         self.value_bytes = None
         self.modified = True
