@@ -17,7 +17,9 @@ from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
 from statefun.errors import (
+    ArgumentTypeError,
     FunctionSignatureError,
+    InvalidArgumentError,
     MessageTypeMismatchError,
     PayloadDecodeError,
     StateTypeMismatchError,
@@ -34,6 +36,8 @@ __all__ = [
     "deduce_protobuf_types",
     "kafka_egress_record",
     "kinesis_egress_record",
+    "message_name",
+    "packed",
     "parse_typename",
     "type_url_of",
 ]
@@ -86,14 +90,46 @@ def type_url_of(message: object, operation: str = "pack") -> str:
     url = _TYPE_URLS.get(cls)
     if url is None:
         if not isinstance(message, Message):
-            raise TypeError(f"{operation}() expects a protobuf message, got {cls.__name__}.")
+            raise ArgumentTypeError(
+                f"{operation}() expects a protobuf message, got {cls.__name__}."
+            )
         if isinstance(message, Any):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{operation}() got a google.protobuf.Any, which it would wrap in a second Any."
             )
         url = _TYPE_URL_PREFIX + message.DESCRIPTOR.full_name
         _TYPE_URLS[cls] = url
     return url
+
+
+def packed(message: object, operation: str = "pack") -> tuple[str, bytes]:
+    """``(type_url, value)``: ``message`` packed into an ``Any``, as ``Any.Pack`` writes it.
+
+    The one way the package packs a message (states, messages, egress records, test requests);
+    the errors are :func:`type_url_of`'s, worded for ``operation``.
+
+    >>> from google.protobuf.duration_pb2 import Duration
+    >>> packed(Duration(seconds=1))
+    ('type.googleapis.com/google.protobuf.Duration', b'\\x08\\x01')
+    """
+    url = _TYPE_URLS.get(type(message))
+    if url is None:
+        url = type_url_of(message, operation)
+    return url, message.SerializeToString()  # type: ignore[attr-defined]
+
+
+def message_name(type_url: str) -> str:
+    """The full name of the message a type URL names: the text after its last ``/``.
+
+    ``Any.Is`` reads a type URL this way: only that text counts, whatever comes before it.
+    Without a ``/`` it is the whole text.
+
+    >>> message_name("type.googleapis.com/example.GreetRequest")
+    'example.GreetRequest'
+    >>> message_name("com.googleapis/example.GreetRequest")
+    'example.GreetRequest'
+    """
+    return type_url.rpartition("/")[2]
 
 
 class AnyStateHandle:
@@ -152,17 +188,17 @@ class AnyStateHandle:
     def value(self, value: Any) -> None:
         if not isinstance(value, Any):
             if value is None:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"cannot set state {self.name!r} to None: use del context[{self.name!r}] "
                     f"to clear a state."
                 )
             if isinstance(value, Message):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"state {self.name!r} must be set to a google.protobuf.Any, not a "
                     f"{type(value).DESCRIPTOR.full_name}: use "
                     f"context.state({self.name!r}).pack(message) to store a message."
                 )
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"state {self.name!r} must be set to a google.protobuf.Any, not "
                 f"{type(value).__name__}: states hold protobuf messages; wrap the value in a "
                 f"message and use context.state({self.name!r}).pack(message)."
@@ -185,12 +221,15 @@ class AnyStateHandle:
 
     def pack(self, message: Message) -> None:
         """Store ``message`` (wrapped in an ``Any``) as the new value of this state."""
-        try:
-            url = _TYPE_URLS[type(message)]
-        except KeyError:
-            url = type_url_of(message, f"state({self.name!r}).pack")
-        # Serialised now: later in-place edits of `message` are not part of the state.
-        self._url, self._payload = url, message.SerializeToString()
+        # Serialised now: later in-place edits of `message` are not part of the state. A class
+        # seen before is looked up here rather than through packed() (the hot path: one call
+        # less per message).
+        url = _TYPE_URLS.get(type(message))
+        if url is None:
+            url, self._payload = packed(message, f"state({self.name!r}).pack")
+        else:
+            self._payload = message.SerializeToString()
+        self._url = url
         self.any = None
         self.value_bytes = None
         self.modified = True
@@ -230,11 +269,11 @@ class AnyStateHandle:
             operation = f"state({self.name!r}).unpack()"
             if isinstance(into_class, Message):
                 cls = type(into_class).__name__
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"{operation} takes a protobuf message class, not a {cls} instance: write "
                     f".unpack({cls}), not .unpack({cls}())."
                 )
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{operation} takes a protobuf message class such as SeenCount, not {into_class!r}."
             )
         full_name = into_class.DESCRIPTOR.full_name
@@ -259,8 +298,7 @@ class AnyStateHandle:
 
 def _type_url_matches(type_url: str, full_name: str) -> bool:
     # Any.Is semantics: only the text after the last '/' counts, and there must be a '/'.
-    slash = type_url.rfind("/")
-    return slash >= 0 and type_url[slash + 1 :] == full_name
+    return "/" in type_url and message_name(type_url) == full_name
 
 
 class StatefulFunction:
@@ -275,7 +313,7 @@ class StatefulFunction:
         typename: str = "",
     ) -> None:
         if fun is None or not callable(fun):
-            raise ValueError("function code is missing.")
+            raise InvalidArgumentError("function code is missing.")
         self.func = fun
         self.typename = typename
         self.is_async = _is_async_callable(fun)
@@ -305,8 +343,7 @@ class StatefulFunction:
         type_url = any.type_url
         cls = self._by_url.get(type_url)
         if cls is None:
-            slash = type_url.rfind("/")
-            cls = by_name.get(type_url[slash + 1 :]) if slash >= 0 else None
+            cls = by_name.get(message_name(type_url)) if "/" in type_url else None
             if cls is None:
                 raise MessageTypeMismatchError(self.typename or "?", type_url, list(by_name))
             if len(self._by_url) < 64:  # a few spellings per type: com.googleapis/, type...
@@ -335,25 +372,29 @@ def _is_async_callable(fun: Callable[..., _TypingAny]) -> bool:
 
 
 def parse_typename(typename: str | None) -> tuple[str, str]:
-    """Split ``"namespace/name"`` at the last ``/``; the errors are the upstream SDK's."""
+    """Split ``"namespace/name"`` at the last ``/``; the errors are the upstream SDK's.
+
+    >>> parse_typename("org.example/greeter")
+    ('org.example', 'greeter')
+    """
     if typename is None:
-        raise ValueError("function type must be provided")
+        raise InvalidArgumentError("function type must be provided")
     if not isinstance(typename, str):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"function type must be a string 'namespace/name', not {type(typename).__name__}"
         )
     idx = typename.rfind("/")
     if idx < 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"function type must be of the from namespace/name, got {typename!r} "
             f"(e.g. 'example/greeter')"
         )
     namespace = typename[:idx]
     if not namespace:
-        raise ValueError(f"function type's namespace must not be empty, got {typename!r}")
+        raise InvalidArgumentError(f"function type's namespace must not be empty, got {typename!r}")
     name = typename[idx + 1 :]
     if not name:
-        raise ValueError(f"function type's name must not be empty, got {typename!r}")
+        raise InvalidArgumentError(f"function type's name must not be empty, got {typename!r}")
     return namespace, name
 
 
@@ -439,7 +480,7 @@ class StatefulFunctions:
     def register(self, typename: str, fun: Callable[..., _TypingAny]) -> None:
         """Bind ``fun`` to the function type ``typename`` (``"namespace/name"``)."""
         if fun is None:
-            raise ValueError("function instance must be provided")
+            raise InvalidArgumentError("function instance must be provided")
         namespace, name = parse_typename(typename)
         expected = deduce_protobuf_types(fun)
         if expected is not None:
@@ -476,13 +517,13 @@ class StatefulFunctions:
 def kafka_egress_record(topic: str, value: Message, key: str | None = None) -> KafkaProducerRecord:
     """A record for a ``statefun.kafka.io/generic-egress``; send with ``pack_and_send_egress``."""
     if not topic:
-        raise ValueError("A destination Kafka topic is missing")
+        raise InvalidArgumentError("A destination Kafka topic is missing")
     if value is None:
-        raise ValueError("Missing value")
+        raise InvalidArgumentError("Missing value")
     try:
         value_bytes = value.SerializeToString()
     except AttributeError:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"the Kafka record value must be a protobuf message, not {type(value).__name__}"
         ) from None
     record = KafkaProducerRecord()  # fields set one by one: faster than keywords on upb
@@ -498,13 +539,13 @@ def kinesis_egress_record(
 ) -> KinesisEgressRecord:
     """A record for a ``statefun.kinesis.io/generic-egress``."""
     if not stream:
-        raise ValueError("Missing destination Kinesis stream")
+        raise InvalidArgumentError("Missing destination Kinesis stream")
     if value is None:
-        raise ValueError("Missing value")
+        raise InvalidArgumentError("Missing value")
     if not partition_key:
-        raise ValueError("Missing partition key")
+        raise InvalidArgumentError("Missing partition key")
     if not isinstance(value, Message):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"the Kinesis record value must be a protobuf message, not {type(value).__name__}"
         )
     record = KinesisEgressRecord()

@@ -10,10 +10,12 @@ from __future__ import annotations
 from google.protobuf.message import DecodeError
 
 __all__ = [
+    "ArgumentTypeError",
     "AsyncFunctionError",
     "FunctionFileError",
     "FunctionSignatureError",
     "IngressRoutingError",
+    "InvalidArgumentError",
     "InvalidRequestError",
     "InvalidResponseError",
     "JarChecksumError",
@@ -28,10 +30,14 @@ __all__ = [
     "ModuleYamlError",
     "ModuleYamlWarning",
     "PayloadDecodeError",
+    "RepositoryNotFoundError",
     "RuntimeFailure",
     "ServingConfigError",
     "StateTypeMismatchError",
     "StatefunError",
+    "TransportError",
+    "UndeclaredFunctionError",
+    "UnknownEgressError",
     "UnknownFunctionError",
     "UnknownLanguageError",
     "UnknownStateError",
@@ -40,6 +46,13 @@ __all__ = [
 
 class StatefunError(Exception):
     """Base class of every StateFun Lab error."""
+
+
+def _message_name(type_url: str) -> str:
+    """:func:`statefun.core.message_name` (imported on use: core imports this module)."""
+    from statefun.core import message_name
+
+    return message_name(type_url)
 
 
 class _ReadableKeyError(KeyError):
@@ -89,7 +102,7 @@ class MessageTypeMismatchError(ValueError, StatefunError):
         self.function_type = function_type
         self.type_url = type_url
         self.expected = expected
-        actual = type_url.rsplit("/", 1)[-1] if "/" in type_url else repr(type_url)
+        actual = _message_name(type_url) if "/" in type_url else repr(type_url)
         super().__init__(
             f"Unknown message type {type_url}: function {function_type!r} expects "
             f"{' or '.join(expected)} (from its type hint) but got a message of type {actual}. "
@@ -106,7 +119,7 @@ class StateTypeMismatchError(TypeError, StatefunError):
         self.stored_type_url = stored_type_url
         self.requested = requested
         super().__init__(
-            f"state {name!r} holds a {stored_type_url.rsplit('/', 1)[-1]!r} "
+            f"state {name!r} holds a {_message_name(stored_type_url)!r} "
             f"(type_url {stored_type_url!r}) but was unpacked as {requested!r}. Unpack it with "
             f"the type it was packed with, or delete the state to start again."
         )
@@ -387,3 +400,68 @@ class IngressRoutingError(ValueError, StatefunError):
     The ingress needs a router (the plain protobuf ingress), or reads several topics and the
     record names the ingress instead of its topic (see ``statefun.local.routing``).
     """
+
+
+class TransportError(StatefunError):
+    """An attempt to reach a function got no HTTP answer: refused, reset, timed out, or raised.
+
+    Raised by a :class:`~statefun.local.transport.Transport`; the local runtime retries it when
+    ``retryable`` (as the Flink runtime retries a failed call) and fails the batch otherwise.
+
+    :ivar retryable: whether another attempt may succeed (a refused connection may; a
+        function that raised in this process would raise again).
+    :ivar cause: the exception behind it, if any.
+
+    >>> error = TransportError("connection refused")
+    >>> error.retryable, error.cause
+    (True, None)
+    """
+
+    def __init__(
+        self, message: str, *, retryable: bool = True, cause: BaseException | None = None
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.cause = cause
+
+
+class InvalidArgumentError(ValueError, StatefunError):
+    """A call got an argument whose value it cannot use: missing, empty, out of range.
+
+    A ``ValueError``, as upstream raised in the same places (``kafka_egress_record("", ...)``,
+    ``register(None, ...)``); the message names the argument and how to fix it.
+
+    >>> from statefun import kafka_egress_record
+    >>> kafka_egress_record("", None)
+    Traceback (most recent call last):
+      ...
+    statefun.errors.InvalidArgumentError: A destination Kafka topic is missing
+    """
+
+
+class ArgumentTypeError(TypeError, StatefunError):
+    """A call got an argument of the wrong type; the message names the type it expects.
+
+    A ``TypeError``, as upstream raised (or Python would have raised) in the same places.
+    """
+
+
+class UnknownEgressError(_ReadableKeyError, StatefunError):
+    """An egress id that module.yaml does not declare was asked for (``rt.egress(...)``).
+
+    :ivar egress: the id asked for.
+    :ivar declared: the egress ids module.yaml declares.
+    """
+
+    def __init__(self, egress: str, declared: list[str]) -> None:
+        self.egress = egress
+        self.declared = declared
+        super().__init__(f"no egress {egress!r} in module.yaml (declared: {declared})")
+
+
+class UndeclaredFunctionError(_ReadableKeyError, StatefunError):
+    """A function type that module.yaml does not declare was looked up (``ModuleSpec``)."""
+
+
+class RepositoryNotFoundError(RuntimeError, StatefunError):
+    """The exercises need the StateFun Lab repository (the walkthrough's files) and found none."""

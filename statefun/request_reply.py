@@ -24,11 +24,13 @@ from statefun.core import (
     StatefulFunction,
     StatefulFunctions,
     _argument_decode_error,
+    packed,
     parse_typename,
-    type_url_of,
 )
 from statefun.errors import (
+    ArgumentTypeError,
     AsyncFunctionError,
+    InvalidArgumentError,
     InvalidRequestError,
     MissingCallerError,
     PayloadDecodeError,
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 _MILLISECOND = timedelta(milliseconds=1)  # exact: upstream's float maths sent 1001 ms as 1000
+# The mutation kinds a response writes (statefun.local.effects reads them back with these).
 _MODIFY = FromFunction.PersistedValueMutation.MODIFY
 _DELETE = FromFunction.PersistedValueMutation.DELETE
 
@@ -66,13 +69,15 @@ def _require_any(message: object, operation: str, packing: str) -> tuple[str, by
     if isinstance(message, Any):
         return message.type_url, message.value
     if message is None:
-        raise ValueError(f"missing message: {operation}() needs a google.protobuf.Any to send")
+        raise InvalidArgumentError(
+            f"missing message: {operation}() needs a google.protobuf.Any to send"
+        )
     if isinstance(message, Message):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{operation}() expects a google.protobuf.Any, got a "
             f"{type(message).DESCRIPTOR.full_name}: use {packing}() to wrap it in an Any."
         )
-    raise TypeError(
+    raise ArgumentTypeError(
         f"{operation}() expects a google.protobuf.Any, got {type(message).__name__}: messages "
         f"are protobuf messages; wrap the value in one and use {packing}()."
     )
@@ -80,33 +85,29 @@ def _require_any(message: object, operation: str, packing: str) -> tuple[str, by
 
 def _pack(message: object, operation: str, plain: str) -> tuple[str, bytes]:
     """What ``Any.Pack(message)`` would hold, as ``(type_url, value)``, or a clear error."""
-    url = _TYPE_URLS.get(type(message))
-    if url is not None:
-        return url, message.SerializeToString()  # type: ignore[attr-defined]
     try:
-        url = type_url_of(message, operation)
+        return packed(message, operation)
     except TypeError:
         if message is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"missing message: {operation}() needs a protobuf message to send"
             ) from None
         if isinstance(message, Any):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{operation}() got a google.protobuf.Any, which it would wrap in a second Any: "
                 f"use {plain}() to send an Any as it is."
             ) from None
         raise
-    return url, message.SerializeToString()  # type: ignore[attr-defined]
 
 
 def _require_id(id: object, operation: str) -> str:
     if not id:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"missing id: {operation}() needs the id of the target function instance "
             f"(a non-empty string such as a user name)"
         )
     if not isinstance(id, str):
-        raise TypeError(f"{operation}(): the id must be a string, not {type(id).__name__}")
+        raise ArgumentTypeError(f"{operation}(): the id must be a string, not {type(id).__name__}")
     return id
 
 
@@ -116,9 +117,11 @@ def _require_typename(typename: object, operation: str) -> tuple[str, str]:
         if parts is not None:
             return parts
     if not typename:
-        raise ValueError(f"missing type name: {operation}() needs a 'namespace/name' target")
+        raise InvalidArgumentError(
+            f"missing type name: {operation}() needs a 'namespace/name' target"
+        )
     if not isinstance(typename, str):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"{operation}(): the type name must be a 'namespace/name' string, not "
             f"{type(typename).__name__}"
         )
@@ -127,7 +130,7 @@ def _require_typename(typename: object, operation: str) -> tuple[str, str]:
     try:
         return _split_typename(typename)
     except ValueError as e:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{operation}(): the egress id must be 'namespace/name', an egress id declared in "
             f"module.yaml such as 'example/greets' (not a Kafka topic), got {typename!r}"
         ) from e
@@ -290,16 +293,16 @@ class BatchContext:
             hint = ""
             if isinstance(typename, timedelta):
                 hint = f" The delay comes first: {operation}(delay, typename, id, message)."
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{operation}(): the delay must be a datetime.timedelta, got "
                 f"{type(delay).__name__}.{hint}"
             )
         if not delay:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"missing delay: {operation}() needs a positive delay, e.g. timedelta(seconds=60)"
             )
         if delay < timedelta(0):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{operation}(): the delay must not be negative, got {delay!r} (the StateFun "
                 f"runtime fails the job on a negative delay)"
             )
@@ -332,7 +335,7 @@ class BatchContext:
 
 def _parse_request(request_bytes: bytes) -> ToFunction.InvocationBatchRequest:
     if not isinstance(request_bytes, bytes | bytearray | memoryview):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"a request-reply handler takes the request body as bytes, got "
             f"{type(request_bytes).__name__} (in Flask, pass request.data)"
         )
@@ -461,7 +464,7 @@ class RequestReplyHandler:
 
     def __init__(self, functions: StatefulFunctions) -> None:
         if not isinstance(functions, StatefulFunctions):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"RequestReplyHandler takes a StatefulFunctions, got {type(functions).__name__}"
             )
         self.functions = functions
@@ -546,7 +549,7 @@ class AsyncRequestReplyHandler:
 
     def __init__(self, functions: StatefulFunctions) -> None:
         if not isinstance(functions, StatefulFunctions):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"AsyncRequestReplyHandler takes a StatefulFunctions, got "
                 f"{type(functions).__name__}"
             )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import Message
 
+from statefun.core import packed
 from statefun.local import effects as _effects
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
@@ -37,12 +38,10 @@ def pack_any(message: Message, type_url: str | None = None) -> Any:
     """``message`` in an ``Any``; with ``type_url``, that URL verbatim (as an ingress does)."""
     if isinstance(message, Any):
         return message
+    url, value = packed(message, "pack_any")
     any = Any()
-    if type_url is None:
-        any.Pack(message)
-    else:
-        any.type_url = type_url
-        any.value = message.SerializeToString()
+    any.type_url = url if type_url is None else type_url
+    any.value = value
     return any
 
 
@@ -53,6 +52,7 @@ class InvocationBuilder:
         self.to_function = ToFunction()
 
     def with_target(self, namespace: str, type: str, id: str) -> InvocationBuilder:
+        """Address the request to ``namespace/type/id``."""
         t = self.to_function.invocation.target
         t.namespace, t.type, t.id = namespace, type, id
         return self
@@ -83,11 +83,14 @@ class InvocationBuilder:
         return self
 
     def SerializeToString(self) -> bytes:
+        """The request as the runtime sends it: a serialized ``ToFunction``."""
         return self.to_function.SerializeToString()
 
 
 @dataclass(frozen=True)
 class Address:
+    """A function instance, ``namespace/type/id``."""
+
     namespace: str
     type: str
     id: str
@@ -98,6 +101,8 @@ class Address:
 
 @dataclass(frozen=True)
 class StateMutation:
+    """A state the response changes: its new value, or ``deleted``."""
+
     name: str
     deleted: bool
     value: Any | None  # the stored Any (None for a DELETE)
@@ -105,12 +110,16 @@ class StateMutation:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
+    """A message the response sends to another address."""
+
     target: Address
     argument: Any
 
 
 @dataclass(frozen=True)
 class DelayedMessage:
+    """A message the response sends after ``delay_ms`` milliseconds."""
+
     delay_ms: int
     target: Address
     argument: Any
@@ -118,6 +127,8 @@ class DelayedMessage:
 
 @dataclass(frozen=True)
 class EgressRecord:
+    """A record the response sends to an egress (``egress`` is its module.yaml id)."""
+
     egress: str  # "namespace/type", the egress id of module.yaml
     argument: Any
 

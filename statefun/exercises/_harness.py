@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError, Message
 
-from statefun.core import StatefulFunctions
+from statefun.core import StatefulFunctions, message_name
 from statefun.errors import (
     FunctionSignatureError,
     MessageTypeMismatchError,
@@ -44,12 +44,10 @@ from statefun.local.transport import Attempt, InProcessTransport, Transport
 from statefun.local.values import format_value
 from statefun.request_reply_pb2 import FromFunction
 from statefun.testing import Effects, from_effects
+from statefun.walkthrough import EGRESS_ID, FUNCTION_TYPE, GREETINGS_TOPIC, NAMES_TOPIC
 
 __all__ = ["Harness", "Verdict", "greeting_of", "run_check"]
 
-FUNCTION = "example/greeter"
-EGRESS = "example/greets"
-TOPIC = "greetings"
 
 ModuleArg = str | os.PathLike[str] | ModuleSpec | None
 
@@ -139,24 +137,28 @@ class Harness:
         self.GreetResponse: type[Message] = msgs.GreetResponse
         self.SeenCount: type[Message] = msgs.SeenCount
         self.module = _load(module)
-        if FUNCTION not in self.module.functions:
+        if FUNCTION_TYPE not in self.module.functions:
             self.wrong(
                 _(
                     "the module does not declare the function {function!r} (it declares "
                     "{declared})."
                 ).format(
-                    function=FUNCTION,
+                    function=FUNCTION_TYPE,
                     declared=", ".join(sorted(self.module.functions)) or _("none"),
                 )
             )
         self.functions = StatefulFunctions()
         try:
-            self.functions.register(FUNCTION, fn)
+            self.functions.register(FUNCTION_TYPE, fn)
         except FunctionSignatureError as e:
             self.wrong(_("your function cannot be bound: {error}").format(error=e))
         self.transport = _Recorder(InProcessTransport(self.functions))
-        egress_types = {EGRESS: self.GreetResponse} if EGRESS in self.module.egresses else None
-        self.rt = LocalRuntime(self.module, {FUNCTION: self.transport}, egress_types=egress_types)
+        egress_types = (
+            {EGRESS_ID: self.GreetResponse} if EGRESS_ID in self.module.egresses else None
+        )
+        self.rt = LocalRuntime(
+            self.module, {FUNCTION_TYPE: self.transport}, egress_types=egress_types
+        )
         self.printed: list[str] = []  # what the function printed, one entry per input
         self.doing = ""  # what the current input is, for messages
         self._egress_seen = 0
@@ -165,9 +167,6 @@ class Harness:
 
     def wrong(self, message: str) -> NoReturn:
         raise Verdict(CheckResult(self.step, Status.WRONG, message))
-
-    def not_attempted(self, message: str) -> NoReturn:
-        raise Verdict(CheckResult(self.step, Status.NOT_ATTEMPTED, message))
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -179,14 +178,14 @@ class Harness:
         """Send a GreetRequest for ``name``; returns what the function printed."""
         self.doing = what or _("{name}'s GreetRequest").format(name=name)
         with self._running() as out:
-            self.rt.ingest("names", key=name, value=self.GreetRequest(name=name))
+            self.rt.ingest(NAMES_TOPIC, key=name, value=self.GreetRequest(name=name))
         return out.getvalue()
 
     def ingest_many(self, names: list[str], what: str) -> str:
         """A burst: the names queue up together, so one address gets a batch."""
         self.doing = what
         with self._running() as out:
-            self.rt.ingest_many("names", [(n, self.GreetRequest(name=n)) for n in names])
+            self.rt.ingest_many(NAMES_TOPIC, [(n, self.GreetRequest(name=n)) for n in names])
         return out.getvalue()
 
     def advance(self, secs: float) -> None:
@@ -209,7 +208,7 @@ class Harness:
     # -- outputs -----------------------------------------------------------------------------
 
     def state(self, name: str) -> StateView:
-        return self.rt.state(FUNCTION, name)
+        return self.rt.state(FUNCTION_TYPE, name)
 
     def seen(self, name: str) -> int | None:
         """The ``seen`` of ``name``'s ``seen_count``, None when empty; wrong if not a SeenCount."""
@@ -245,7 +244,7 @@ class Harness:
         value ``GreetResponse(name=name, greeting=expected)``. ``others`` are names greeted
         earlier (to spot a name written into the code)."""
         when = _("for {doing}").format(doing=self.doing)
-        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC, "name": name}
+        fmt = {"when": when, "egress": EGRESS_ID, "topic": GREETINGS_TOPIC, "name": name}
         if not records:
             self.wrong(
                 _(
@@ -261,7 +260,7 @@ class Harness:
                 )
             )
         record = records[0]
-        if record.topic != TOPIC:
+        if record.topic != GREETINGS_TOPIC:
             self.wrong(
                 _(
                     "the Kafka record {when} goes to topic {got!r}, but greetings go to the "
@@ -321,7 +320,7 @@ class Harness:
                     "Take the name from the message (greet_request.name) or from the key "
                     "(context.address.identity)."
                 ).format(other=other, **fmt)
-        if f"{FUNCTION}/{name}" in got:
+        if f"{FUNCTION_TYPE}/{name}" in got:
             return _(
                 "the greeting {when} is {got!r}: that is the whole address. The name is its "
                 "id, context.address.identity (or greet_request.name)."
@@ -349,7 +348,12 @@ class Harness:
 
     def _explain_exception(self, e: BaseException) -> str:
         when = _("when {doing} arrived").format(doing=self.doing)
-        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC, "function": FUNCTION}
+        fmt = {
+            "when": when,
+            "egress": EGRESS_ID,
+            "topic": GREETINGS_TOPIC,
+            "function": FUNCTION_TYPE,
+        }
         if isinstance(e, MissingCallerError):
             return _(
                 "{when}, your function called reply(): a message from an ingress (Kafka) has no "
@@ -376,7 +380,7 @@ class Harness:
                 "not among {expected}. Annotate the message parameter with every type it "
                 "receives: {example}."
             ).format(
-                got=e.type_url.rsplit("/", 1)[-1],
+                got=message_name(e.type_url),
                 expected=", ".join(e.expected),
                 example=example,
                 **fmt,
@@ -412,11 +416,11 @@ class Harness:
         effects = from_effects(recorded) if recorded is not None else Effects()
         declared = sorted(self.module.egresses)
         when = _("for {doing}").format(doing=self.doing)
-        fmt = {"when": when, "egress": EGRESS, "topic": TOPIC}
+        fmt = {"when": when, "egress": EGRESS_ID, "topic": GREETINGS_TOPIC}
         for egress in effects.egresses:
             if egress.egress not in self.module.egresses:
                 extra = ""
-                if egress.egress.rsplit("/", 1)[-1] == TOPIC or egress.egress == TOPIC:
+                if egress.egress.rpartition("/")[2] == GREETINGS_TOPIC:
                     extra = " " + _(
                         "The egress id is not the Kafka topic: the topic {topic!r} goes into "
                         "the record (kafka_egress_record(topic={topic!r}, ...))."
@@ -435,7 +439,7 @@ class Harness:
             if not egress.argument.type_url.endswith(
                 "/" + KafkaProducerRecord.DESCRIPTOR.full_name
             ):
-                inner = egress.argument.type_url.rsplit("/", 1)[-1]
+                inner = message_name(egress.argument.type_url)
                 return _(
                     "{when}, your function sent a message of type {type} straight to the Kafka "
                     "egress {got!r}. A Kafka egress takes Kafka records: wrap it with "

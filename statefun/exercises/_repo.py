@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from statefun.errors import RepositoryNotFoundError
 from statefun.local.module_yaml import ModuleSpec, parse_module
 
 __all__ = ["messages", "module_spec", "repo_root"]
@@ -27,7 +28,7 @@ def repo_root() -> Path:
     for parent in [*here.parents, cwd, *cwd.parents]:
         if (parent / "greeter" / "greeter.py").is_file() and (parent / "module.yaml").is_file():
             return parent
-    raise RuntimeError(
+    raise RepositoryNotFoundError(
         "the exercises need the StateFun Lab repository (greeter/ and module.yaml), but "
         f"neither {here} nor the current folder {cwd} is inside one. Run the notebooks from "
         "the repository (their first cell moves there), or install it in editable mode: "

@@ -10,6 +10,7 @@ from typing import Any
 
 from statefun.core import StatefulFunctions, parse_typename
 from statefun.i18n import gettext as _
+from statefun.walkthrough import FUNCTION_TYPE
 
 __all__ = ["is_placeholder", "resolve_function"]
 
@@ -56,7 +57,7 @@ def is_placeholder(fn: Callable[..., Any]) -> bool:
 
 
 def resolve_function(
-    target: object, typename: str = "example/greeter"
+    target: object, typename: str = FUNCTION_TYPE
 ) -> tuple[Callable[..., Any] | None, str]:
     """The function to check: ``target`` itself, or the one a ``StatefulFunctions`` binds.
 

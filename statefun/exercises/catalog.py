@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from statefun.errors import UnknownLanguageError
 from statefun.exercises.result import CheckResult
 from statefun.i18n import LANGUAGES, get_language
 from statefun.i18n import gettext as _
@@ -30,7 +31,7 @@ def localize(code: str, lang: str | None = None) -> str:
     untagged, the others dropped."""
     lang = get_language() if lang is None else lang
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; use one of {LANGUAGES}")
+        raise UnknownLanguageError(f"unknown language {lang!r}; use one of {LANGUAGES}")
     out = []
     for line in code.splitlines():
         match = _TAGGED.match(line)
@@ -60,6 +61,7 @@ class Exercise:
     checker: Callable[..., CheckResult]
 
     def check(self, target: object, **kwargs: object) -> CheckResult:
+        """Check ``target``, the learner's function (or what the step takes), with the checker."""
         return self.checker(target, **kwargs)
 
     def hint(self, n: int = 1) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from statefun.exercises._harness import (
-    FUNCTION,
     Harness,
     ModuleArg,
     at_time,
@@ -17,6 +16,7 @@ from statefun.exercises.result import CheckResult
 from statefun.exercises.state import expected_greeting
 from statefun.i18n import N_
 from statefun.i18n import gettext as _
+from statefun.walkthrough import FUNCTION_TYPE
 
 __all__ = ["EXERCISE", "check_step_8"]
 
@@ -102,7 +102,7 @@ def _greet(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:
 def _check_timer(h: Harness, name: str, since: int) -> None:
     """The visit just made scheduled one delayed message to its own address, 60 s ahead."""
     scheduled = h.delays()[since:]
-    address = f"{FUNCTION}/{name}"
+    address = f"{FUNCTION_TYPE}/{name}"
     fmt = {"name": name, "time": h.now, "address": address}
     if not scheduled:
         h.wrong(

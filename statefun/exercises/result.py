@@ -41,6 +41,7 @@ class CheckResult:
 
     @property
     def correct(self) -> bool:
+        """Whether the check passed."""
         return self.status is Status.CORRECT
 
     def __bool__(self) -> bool:

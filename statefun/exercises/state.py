@@ -7,6 +7,7 @@ from statefun.exercises.catalog import Exercise
 from statefun.exercises.result import CheckResult
 from statefun.i18n import N_
 from statefun.i18n import gettext as _
+from statefun.walkthrough import greeting
 
 __all__ = ["EXERCISE", "check_step_4", "expected_greeting"]
 
@@ -67,14 +68,14 @@ HINTS = (
     ),
 )
 
-_TEMPLATES = ("", "Welcome %s", "Nice to see you again %s", "Third time is a charm %s")
-
 
 def expected_greeting(name: str, seen: int) -> str:
-    """The walkthrough's greeting for the ``seen``-th visit of ``name``."""
-    if 0 < seen < len(_TEMPLATES):
-        return _TEMPLATES[seen] % name
-    return f"Nice to see you at the {seen}-nth time {name}!"
+    """The walkthrough's greeting for the ``seen``-th visit of ``name``.
+
+    >>> expected_greeting("Jerry", 3)
+    'Third time is a charm Jerry'
+    """
+    return greeting(name, seen)
 
 
 def _visit(h: Harness, name: str, n: int, greeted: tuple[str, ...]) -> None:

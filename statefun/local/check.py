@@ -14,6 +14,7 @@ from typing import Protocol
 
 from google.protobuf import descriptor_pool
 
+from statefun.core import message_name
 from statefun.errors import ModuleCheckError
 from statefun.local.module_yaml import IngressSpec, ModuleSpec
 
@@ -28,7 +29,9 @@ class FunctionRegistry(Protocol):
     """What is read from ``statefun.StatefulFunctions``: its ``(namespace, type)`` keyed dict."""
 
     @property
-    def functions(self) -> Mapping[tuple[str, str], object]: ...
+    def functions(self) -> Mapping[tuple[str, str], object]:
+        """The bound functions by ``(namespace, type)``."""
+        ...
 
 
 def check_module(module: ModuleSpec, functions: FunctionRegistry) -> list[str]:
@@ -100,7 +103,7 @@ def _check_ingress(
         return problems
     unit = "stream" if ingress.kind == "kinesis" else "topic"
     for route in ingress.topics:
-        name = route.type_url.rsplit("/", 1)[-1]
+        name = message_name(route.type_url)
         if not _in_pool(pool, name):
             problems.append(
                 f"ingress {ingress.id!r} {unit} {route.topic!r} ({where}): typeUrl "

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from statefun.request_reply import BatchContext
+from statefun.request_reply import _DELETE, _MODIFY, BatchContext
 from statefun.request_reply_pb2 import FromFunction
 
 __all__ = ["Effects", "from_context", "from_response"]
-
-_MODIFY = FromFunction.PersistedValueMutation.MODIFY
-_DELETE = FromFunction.PersistedValueMutation.DELETE
 
 
 class Effects(NamedTuple):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from statefun.local.clock import EPOCH
+from statefun.local.clock import format_time
 from statefun.local.values import format_value
 
 __all__ = [
@@ -25,11 +25,6 @@ __all__ = [
 ]
 
 
-def _t(time: datetime) -> str:
-    """Virtual time as an offset from the clock's start: ``+61.000s``."""
-    return f"+{(time - EPOCH) / timedelta(seconds=1):.3f}s"
-
-
 @dataclass(frozen=True)
 class Event:
     """One step of the runtime. ``time`` is virtual time."""
@@ -38,13 +33,15 @@ class Event:
 
     @property
     def kind(self) -> str:
+        """The event's class name, as the trace prints it: ``"Egressed"``."""
         return type(self).__name__
 
     def describe(self) -> str:
+        """What happened, in one line after the time and the kind (each event class words it)."""
         raise NotImplementedError
 
     def __str__(self) -> str:
-        return f"{_t(self.time):>10}  {self.kind:<14} {self.describe()}"
+        return f"{format_time(self.time):>10}  {self.kind:<14} {self.describe()}"
 
 
 @dataclass(frozen=True)
@@ -111,17 +108,23 @@ class Responded(Event):
 
 @dataclass(frozen=True)
 class DelayScheduled(Event):
+    """A function asked for a message to be sent after a delay; it fires at ``due``."""
+
     source: str
     target: str
     due: datetime
     value: object
 
     def describe(self) -> str:
-        return f"{self.source} -> {self.target} at {_t(self.due)} {format_value(self.value)}"
+        return (
+            f"{self.source} -> {self.target} at {format_time(self.due)} {format_value(self.value)}"
+        )
 
 
 @dataclass(frozen=True)
 class DelayFired(Event):
+    """A delayed message came due and was delivered."""
+
     source: str
     target: str
     value: object
@@ -145,6 +148,8 @@ class Egressed(Event):
 
 @dataclass(frozen=True)
 class StateChanged(Event):
+    """A response changed a state of an address (``after`` is None when it deleted it)."""
+
     address: str
     name: str
     before: object
@@ -157,6 +162,8 @@ class StateChanged(Event):
 
 @dataclass(frozen=True)
 class StateExpired(Event):
+    """A state's TTL (``expireAfter`` in module.yaml) ran out and the runtime cleared it."""
+
     address: str
     name: str
     value: object
@@ -167,6 +174,8 @@ class StateExpired(Event):
 
 @dataclass(frozen=True)
 class Backpressured(Event):
+    """An address has ``maxNumBatchRequests`` messages waiting: input pauses meanwhile."""
+
     address: str
     backlog: int
 
@@ -179,6 +188,8 @@ class Backpressured(Event):
 
 @dataclass(frozen=True)
 class Failed(Event):
+    """An address's batch failed; nothing of it was applied (``rt.resume()`` sends it again)."""
+
     address: str
     batch: int
     reason: str
@@ -189,6 +200,8 @@ class Failed(Event):
 
 @dataclass(frozen=True)
 class Resumed(Event):
+    """``rt.resume()`` sent a failed batch again."""
+
     address: str
     batch: int
 

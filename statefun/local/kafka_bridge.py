@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from statefun.errors import RuntimeFailure
+from statefun.errors import InvalidArgumentError, RuntimeFailure
 from statefun.local.module_yaml import IngressSpec
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ class KafkaBridge:
         group_id: str | None = None,
         transactional: bool | None = None,
         client_id: str = "statefun-lab",
+        consumer_class: Callable[..., Any] | None = None,
+        producer_class: Callable[..., Any] | None = None,
     ) -> None:
         """
         Args:
@@ -52,8 +54,15 @@ class KafkaBridge:
             group_id: the consumer group; by default the ingress's ``consumerGroupId``.
             transactional: one Kafka transaction per cycle; by default when an egress of
                 module.yaml is ``exactly-once``.
+            consumer_class, producer_class: kafka-python's ``KafkaConsumer`` and
+                ``KafkaProducer`` by default; anything called the same way with the same
+                methods (a fake broker in tests, an instrumented client) works too.
         """
-        from kafka import KafkaConsumer, KafkaProducer
+        if consumer_class is None or producer_class is None:
+            from kafka import KafkaConsumer, KafkaProducer
+
+            consumer_class = consumer_class or KafkaConsumer
+            producer_class = producer_class or KafkaProducer
 
         self.runtime = runtime
         module = runtime.module
@@ -61,14 +70,14 @@ class KafkaBridge:
             spec for spec in module.ingresses.values() if spec.kind == "kafka" and spec.routable
         ]
         if not ingresses:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "module.yaml has no routable Kafka ingress "
                 "(statefun.kafka.io/routable-protobuf-ingress): nothing to consume"
             )
         addresses = {spec.address for spec in ingresses}
         if bootstrap_servers is None:
             if len(addresses) != 1:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"the Kafka ingresses use different brokers {sorted(map(str, addresses))}: "
                     f"pass bootstrap_servers"
                 )
@@ -89,7 +98,7 @@ class KafkaBridge:
                 module.egresses[e].delivery_semantic == "exactly-once" for e in self._kafka_egresses
             )
         self.transactional = transactional
-        self._consumer = KafkaConsumer(
+        self._consumer = consumer_class(
             *sorted(self._broker_to_topic),
             bootstrap_servers=bootstrap_servers,
             group_id=self.group_id,
@@ -106,7 +115,7 @@ class KafkaBridge:
         }
         if transactional:
             producer_config["transactional_id"] = f"{client_id}-{self.group_id}-{uuid.uuid4().hex}"
-        self._producer = KafkaProducer(**producer_config)
+        self._producer = producer_class(**producer_config)
         if transactional:
             self._producer.init_transactions()
         self._egress_cursor = runtime.egress_total
@@ -137,7 +146,7 @@ class KafkaBridge:
                 topic = self._broker_to_topic[partition.topic]
                 for record in records:
                     if record.key is None:
-                        raise ValueError(
+                        raise InvalidArgumentError(
                             f"record {partition.topic}/{partition.partition}@{record.offset} has "
                             f"no key: the routable ingress makes the key the function id (the "
                             f"real runtime fails the job here)"
@@ -198,7 +207,9 @@ class KafkaBridge:
         """Poll until ``max_records`` were consumed, nothing came for ``idle_timeout`` seconds,
         or ``until()`` is true. Returns the number of records consumed."""
         if max_records is None and idle_timeout is None and until is None:
-            raise ValueError("give max_records, idle_timeout or until: run() would never stop")
+            raise InvalidArgumentError(
+                "give max_records, idle_timeout or until: run() would never stop"
+            )
         total = 0
         last = time.monotonic()
         while True:

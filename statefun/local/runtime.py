@@ -25,8 +25,14 @@ from typing import NamedTuple
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
-from statefun.core import StatefulFunctions, parse_typename
-from statefun.errors import InvalidResponseError, RuntimeFailure
+from statefun.core import StatefulFunctions, message_name, packed, parse_typename
+from statefun.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    RuntimeFailure,
+    UnknownEgressError,
+)
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.kinesis_egress_pb2 import KinesisEgressRecord
 from statefun.local.clock import VirtualClock
@@ -74,10 +80,10 @@ _KAFKA_RECORD = KafkaProducerRecord.DESCRIPTOR.full_name
 _KINESIS_RECORD = KinesisEgressRecord.DESCRIPTOR.full_name
 _RETRYABLE = {408, 409, 420, 429, 499, 500}
 
-Address = tuple[str, str, str]  # (namespace, type, id)
+_Address = tuple[str, str, str]  # (namespace, type, id)
 
 
-def _addr(a: Address) -> str:
+def _addr(a: _Address) -> str:
     return f"{a[0]}/{a[1]}/{a[2]}"
 
 
@@ -86,7 +92,7 @@ def _addr(a: Address) -> str:
 # keeps a burst of 100,000 queued records from slowing every collection down. ``hops`` counts
 # the messages between functions since the input that started the chain (0 for an ingress
 # record, a message from outside, or a delayed message that let virtual time pass).
-_Envelope = tuple[Address | None, Address, str, bytes, int]
+_Envelope = tuple[_Address | None, _Address, str, bytes, int]
 
 
 class _Completion:
@@ -94,7 +100,7 @@ class _Completion:
 
     __slots__ = ("address",)
 
-    def __init__(self, address: Address) -> None:
+    def __init__(self, address: _Address) -> None:
         self.address = address
 
 
@@ -172,7 +178,7 @@ def _egress_record(raw: _RawEgress) -> EgressRecord:
         kinesis = KinesisEgressRecord.FromString(record)
     except DecodeError as e:
         kind = "KafkaProducerRecord" if is_kafka else "KinesisEgressRecord"
-        raise ValueError(
+        raise InvalidArgumentError(
             f"a record sent to egress {egress_id} is not a valid {kind} ({len(record)} bytes): "
             f"{e}. Build it with kafka_egress_record/kinesis_egress_record."
         ) from e
@@ -239,7 +245,7 @@ class LocalRuntime:
         self.module = module
         unknown = sorted(set(egress_types or {}) - set(module.egresses))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"egress_types names {unknown}, which module.yaml does not declare "
                 f"(declared: {sorted(module.egresses)})"
             )
@@ -249,24 +255,24 @@ class LocalRuntime:
         self._calls = {typename: _call_of(t) for typename, t in self._transports.items()}
         missing = [t for t in module.functions if t not in self._transports]
         if missing:
-            raise ValueError(f"no transport for function types {missing}")
+            raise InvalidArgumentError(f"no transport for function types {missing}")
         self.clock = VirtualClock()
         self.auto_run = auto_run
         self.record_trace = record_trace
         self.max_hops = _positive("max_hops", max_hops)
         self._trace = Trace(limit=trace_limit)
         self._value_bytes = trace_value_bytes
-        self._senders: dict[Address, Address] = {}  # the last sender of each message target
+        self._senders: dict[_Address, _Address] = {}  # the last sender of each message target
         self._subscribers: list[Callable[[Event], None]] = []
-        self._addresses: dict[Address, _AddressState] = {}
+        self._addresses: dict[_Address, _AddressState] = {}
         self._mailbox: deque[_MailboxEvent] = deque()
         self._timers: list[tuple[datetime, int, _Envelope]] = []
         self._seq = itertools.count()
         self._blocked = 0
-        self._failed: list[Address] = []
+        self._failed: list[_Address] = []
         self._egress: list[_RawEgress] = []  # materialised as EgressRecord when read
         self._egress_cleared = 0
-        self._ttl_addresses: set[Address] = set()
+        self._ttl_addresses: set[_Address] = set()
         self._info = {
             typename: _FunctionInfo(
                 spec,
@@ -318,12 +324,12 @@ class LocalRuntime:
         endpoints = dict(endpoints or {})
         unknown = sorted(set(endpoints) - set(spec.functions))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"endpoints given for {unknown}, which module.yaml does not declare "
                 f"(declared: {sorted(spec.functions)})"
             )
         if functions is not None and app is not None:
-            raise ValueError("give either functions (in-process) or app (WSGI), not both")
+            raise InvalidArgumentError("give either functions (in-process) or app (WSGI), not both")
         transports: dict[str, Transport] = {}
         shared: Transport | None = None
         if functions is not None:
@@ -337,7 +343,9 @@ class LocalRuntime:
                 transports[typename] = shared
             else:
                 if not fn.endpoint:
-                    raise ValueError(f"function {typename} has no endpoint in module.yaml")
+                    raise InvalidArgumentError(
+                        f"function {typename} has no endpoint in module.yaml"
+                    )
                 transports[typename] = _http(fn.endpoint, fn)
         return cls(
             spec,
@@ -395,8 +403,8 @@ class LocalRuntime:
         namespace, name = parse_typename(typename)
         self.module.function(typename)
         if not id:
-            raise ValueError("send() needs the id of the target function instance")
-        source: Address | None = None
+            raise InvalidArgumentError("send() needs the id of the target function instance")
+        source: _Address | None = None
         if caller is not None:
             caller_ns, caller_type = parse_typename(caller[0])
             source = (caller_ns, caller_type, caller[1])
@@ -407,9 +415,11 @@ class LocalRuntime:
     def advance(self, delta: timedelta, *, run: bool | None = None) -> None:
         """Move the virtual clock by ``delta``: delayed messages fire and TTLs expire on the way."""
         if not isinstance(delta, timedelta):
-            raise TypeError(f"advance() takes a datetime.timedelta, got {type(delta).__name__}")
+            raise ArgumentTypeError(
+                f"advance() takes a datetime.timedelta, got {type(delta).__name__}"
+            )
         if delta < timedelta(0):
-            raise ValueError("the clock cannot go backwards")
+            raise InvalidArgumentError("the clock cannot go backwards")
         self.advance_to(self.clock.now + delta, run=run)
 
     def advance_to(self, when: datetime, *, run: bool | None = None) -> None:
@@ -530,8 +540,7 @@ class LocalRuntime:
             and egress not in self.module.egresses
             and not any(_egress_record(raw).topic == egress for raw in self._egress)
         ):
-            known = sorted(self.module.egresses)
-            raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
+            raise UnknownEgressError(egress, sorted(self.module.egresses))
         out = []
         for raw in self._egress:
             r = _egress_record(raw)
@@ -602,12 +611,12 @@ class LocalRuntime:
     def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
         spec, route, targets = self._route(ingress)
         if key is None or key == "":
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"a record on {spec.id} [{route.topic}] needs a key: the routable ingress makes "
                 f"the key the function id (the real runtime fails the job on a null key)"
             )
         if not isinstance(key, str):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"the record key must be a str (the UTF-8 Kafka key), got {type(key).__name__}"
             )
         if type(value) is bytes:
@@ -615,10 +624,10 @@ class LocalRuntime:
         elif (route.type_url, type(value)) in self._checked_types:
             payload = value.SerializeToString()  # type: ignore[union-attr]
         elif isinstance(value, Message):
-            expected = route.type_url.rsplit("/", 1)[-1]
+            expected = message_name(route.type_url)
             actual = value.DESCRIPTOR.full_name
             if actual != expected:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"topic {route.topic!r} carries {expected} (typeUrl {route.type_url!r}), but "
                     f"the value is a {actual}; send a {expected}, or raw bytes"
                 )
@@ -627,13 +636,13 @@ class LocalRuntime:
         elif isinstance(value, bytes | bytearray | memoryview):
             payload = bytes(value)
         else:
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"a record value is a protobuf message or bytes, got {type(value).__name__}"
             )
         if self._observed:
             shown: object = value if isinstance(value, Message) else payload
             if len(payload) > self._value_bytes:
-                shown = LargeValue(route.type_url.rpartition("/")[2], len(payload))
+                shown = LargeValue(message_name(route.type_url), len(payload))
             self._emit(
                 Ingressed(self.clock.now, spec.id, route.topic, key, tuple(route.targets), shown)
             )
@@ -671,7 +680,7 @@ class LocalRuntime:
             self._blocked += 1
             self._emit(Backpressured(self.clock.now, _addr(address), len(st.backlog)))
 
-    def _send_request(self, address: Address, st: _AddressState, batch: list[_Envelope]) -> None:
+    def _send_request(self, address: _Address, st: _AddressState, batch: list[_Envelope]) -> None:
         spec = st.info.spec
         typename = spec.typename
         to_function = ToFunction()
@@ -720,7 +729,7 @@ class LocalRuntime:
         self._call(address, spec, inflight)
         self._mailbox.append(_Completion(address))
 
-    def _call(self, address: Address, spec: FunctionSpec, inflight: _Inflight) -> None:
+    def _call(self, address: _Address, spec: FunctionSpec, inflight: _Inflight) -> None:
         """One request with the retry policy of spec §3.4; fills ``effects`` or ``error``."""
         call = self._calls[spec.typename]
         result: Attempt | Effects | TransportError
@@ -779,7 +788,7 @@ class LocalRuntime:
             except TransportError as e:
                 result = e
 
-    def _accept(self, address: Address, inflight: _Inflight, result: Attempt) -> None:
+    def _accept(self, address: _Address, inflight: _Inflight, result: Attempt) -> None:
         if result.content_type != CONTENT_TYPE:
             inflight.error = self._failure(
                 address,
@@ -803,7 +812,7 @@ class LocalRuntime:
         inflight.effects = from_response(response.invocation_result)
 
     def _failure(
-        self, address: Address, inflight: _Inflight, reason: str, cause: BaseException | None
+        self, address: _Address, inflight: _Inflight, reason: str, cause: BaseException | None
     ) -> RuntimeFailure:
         error = RuntimeFailure(
             f"Failure forwarding a message to a remote function {_addr(address)}: {reason}. "
@@ -816,7 +825,7 @@ class LocalRuntime:
         error.__cause__ = cause
         return error
 
-    def _complete(self, address: Address) -> None:
+    def _complete(self, address: _Address) -> None:
         st = self._addresses[address]
         inflight = st.inflight
         assert inflight is not None
@@ -862,7 +871,7 @@ class LocalRuntime:
             self._call(address, spec, inflight)
             self._mailbox.insert(position, _Completion(address))
 
-    def _check(self, address: Address, st: _AddressState, effects: Effects) -> _Checked:
+    def _check(self, address: _Address, st: _AddressState, effects: Effects) -> _Checked:
         """The effects of a response, checked as the real job would, ready to apply.
 
         Nothing is applied here: a response is applied whole (:meth:`_commit`) or not at all.
@@ -945,7 +954,7 @@ class LocalRuntime:
                 )
         return _Checked(envelopes, timed, records, mutations)
 
-    def _commit(self, address: Address, st: _AddressState, effects: _Checked) -> None:
+    def _commit(self, address: _Address, st: _AddressState, effects: _Checked) -> None:
         """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
         now = self.clock.now
         record = self._observed
@@ -1007,7 +1016,7 @@ class LocalRuntime:
 
     def _loop_reason(
         self,
-        address: Address,
+        address: _Address,
         messages: list[tuple[str, str, str, str, bytes]],
         delayed: list[tuple[int, str, str, str, str, bytes]],
     ) -> str:
@@ -1049,7 +1058,7 @@ class LocalRuntime:
 
     # -- internals: state and TTL -----------------------------------------------------------
 
-    def _read_state(self, address: Address, st: _AddressState, name: str) -> bytes | None:
+    def _read_state(self, address: _Address, st: _AddressState, name: str) -> bytes | None:
         """The value a request carries for state ``name``: empty once its TTL has run out."""
         value = st.values.get(name)
         if value is None:
@@ -1071,14 +1080,14 @@ class LocalRuntime:
             return False
         return _expiry(accessed, state_spec.expire_after) <= self.clock.now  # type: ignore[arg-type]
 
-    def _expire(self, address: Address, st: _AddressState, name: str) -> None:
+    def _expire(self, address: _Address, st: _AddressState, name: str) -> None:
         value = st.values.pop(name)
         st.accessed.pop(name, None)
         self._emit(StateExpired(self.clock.now, _addr(address), name, self._shown_state(value)))
 
     def _expire_until(self, when: datetime) -> None:
         """Expire, in time order, every TTL state whose time has come by ``when``."""
-        due: list[tuple[datetime, str, Address, str]] = []
+        due: list[tuple[datetime, str, _Address, str]] = []
         for address in list(self._ttl_addresses):
             st = self._addresses[address]
             for name, accessed in st.accessed.items():
@@ -1096,14 +1105,14 @@ class LocalRuntime:
     def _shown(self, envelope: _Envelope) -> object:
         """A message's value as events show it: decoded, or its type and size if large."""
         if len(envelope[3]) > self._value_bytes:
-            return LargeValue(envelope[2].rpartition("/")[2], len(envelope[3]))
+            return LargeValue(message_name(envelope[2]), len(envelope[3]))
         return _value(envelope)
 
     def _shown_state(self, raw: bytes | None) -> object:
         """A state value as events show it (see :meth:`_shown`); None when there is none."""
         if raw is not None and len(raw) > self._value_bytes:
             try:
-                type_name = Any.FromString(raw).type_url.rpartition("/")[2] or "Any"
+                type_name = message_name(Any.FromString(raw).type_url) or "Any"
             except DecodeError:
                 type_name = "bytes"
             return LargeValue(type_name, len(raw))
@@ -1145,11 +1154,10 @@ def _http(endpoint: str, spec: FunctionSpec) -> HttpTransport:
 
 
 def _packed(message: Message | Any) -> tuple[str, bytes]:
+    """An ``Any`` as it is, or a message packed into one."""
     if isinstance(message, Any):
         return message.type_url, message.value
-    if not isinstance(message, Message):
-        raise TypeError(f"a message is a protobuf message, got {type(message).__name__}")
-    return "type.googleapis.com/" + message.DESCRIPTOR.full_name, message.SerializeToString()
+    return packed(message, "send")
 
 
 def _value(envelope: _Envelope) -> object:
@@ -1174,7 +1182,7 @@ def _expiry(accessed: datetime, expire_after: timedelta) -> datetime:
 
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a whole number of at least 1, got {value!r}")
     return value
 
 

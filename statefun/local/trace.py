@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
+from statefun.errors import InvalidArgumentError
 from statefun.local import flow as _flow
 from statefun.local.events import (
     Backpressured,
@@ -63,7 +64,9 @@ class Trace(Sequence[Event]):
 
     def __init__(self, events: Iterable[Event] = (), *, limit: int | None = None) -> None:
         if limit is not None and (isinstance(limit, bool) or limit < 1):
-            raise ValueError(f"a trace limit is a number of events of at least 1, got {limit!r}")
+            raise InvalidArgumentError(
+                f"a trace limit is a number of events of at least 1, got {limit!r}"
+            )
         #: The events kept, oldest first.
         self.events: deque[Event] = deque(events, maxlen=limit)
         #: How many older events were dropped to stay within ``limit``.

@@ -21,6 +21,7 @@ from typing import Any as _TypingAny
 from typing import NamedTuple
 
 from statefun.core import StatefulFunctions
+from statefun.errors import ArgumentTypeError, InvalidArgumentError, TransportError
 from statefun.local.effects import Effects, from_context
 from statefun.request_reply import (
     AsyncRequestReplyHandler,
@@ -29,7 +30,7 @@ from statefun.request_reply import (
     RequestReplyHandler,
     build_response,
 )
-from statefun.serving import error_response
+from statefun.serving import CONTENT_TYPE, error_response
 
 __all__ = [
     "CONTENT_TYPE",
@@ -41,17 +42,6 @@ __all__ = [
     "TransportError",
     "WSGITransport",
 ]
-
-CONTENT_TYPE = "application/octet-stream"
-
-
-class TransportError(Exception):
-    """An attempt that got no HTTP answer: refused, reset, timed out, or the function raised."""
-
-    def __init__(self, message: str, *, retryable: bool = True, cause: BaseException | None = None):
-        super().__init__(message)
-        self.retryable = retryable
-        self.cause = cause
 
 
 class Attempt(NamedTuple):
@@ -112,7 +102,7 @@ class InProcessTransport(Transport):
 
     def __init__(self, functions: StatefulFunctions) -> None:
         if not isinstance(functions, StatefulFunctions):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"functions must be a StatefulFunctions, got {type(functions).__name__}"
             )
         self.functions = functions
@@ -247,14 +237,16 @@ class HttpTransport(Transport):
             parts = url.path.split("/")
             index = next((i for i, p in enumerate(parts) if p.endswith(".sock")), None)
             if index is None:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{endpoint}: a UNIX endpoint needs a path segment ending in .sock"
                 )
             self._socket_path = "/".join(parts[: index + 1])
             self._path = "/" + "/".join(parts[index + 1 :])
             self._host, self._port = "localhost", None
         else:
-            raise ValueError(f"{endpoint}: the scheme must be http, https, http+unix or https+unix")
+            raise InvalidArgumentError(
+                f"{endpoint}: the scheme must be http, https, http+unix or https+unix"
+            )
 
     def describe(self) -> str:
         return f"HTTP {self.endpoint}"
@@ -313,7 +305,7 @@ class MockTransport(Transport):
     >>> mock.send("example/greeter", b"", timedelta(seconds=1))
     Traceback (most recent call last):
       ...
-    statefun.local.transport.TransportError: connection refused
+    statefun.errors.TransportError: connection refused
     >>> mock.send("example/greeter", b"", timedelta(seconds=1)).status
     200
     >>> len(mock.requests)
@@ -326,7 +318,7 @@ class MockTransport(Transport):
         name: str = "mock",
     ) -> None:
         if not answers:
-            raise ValueError("MockTransport needs at least one answer")
+            raise InvalidArgumentError("MockTransport needs at least one answer")
         self.answers = list(answers)
         self.name = name
         #: ``(typename, request)`` of every attempt, in order.

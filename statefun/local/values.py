@@ -8,12 +8,18 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError, Message
 
+from statefun.core import message_name
+
 __all__ = ["LargeValue", "decode_any", "format_value", "message_class"]
 
 
 @dataclass(frozen=True)
 class LargeValue:
-    """A value too large to keep decoded (in a trace): its type name and its size in bytes."""
+    """A value too large to keep decoded (in a trace): its type name and its size in bytes.
+
+    >>> LargeValue("example.SeenCount", 10_000_000)
+    SeenCount(<10,000,000 bytes, too large to keep in the trace>)
+    """
 
     type_name: str
     size: int
@@ -34,8 +40,8 @@ def message_class(full_name: str) -> type[Message] | None:
 
 def decode_any(any: Any) -> Message | Any:
     """The message inside ``any`` when its type is loaded and it parses; else ``any`` itself."""
-    slash = any.type_url.rfind("/")
-    cls = message_class(any.type_url[slash + 1 :]) if slash >= 0 else None
+    type_url = any.type_url
+    cls = message_class(message_name(type_url)) if "/" in type_url else None
     if cls is None:
         return any
     try:
@@ -45,7 +51,14 @@ def decode_any(any: Any) -> Message | Any:
 
 
 def format_value(value: object) -> str:
-    """A one-line, deterministic text: ``SeenCount(seen=3)``, ``b'..'``, ``None``."""
+    """A one-line, deterministic text: ``SeenCount(seen=3)``, ``b'..'``, ``None``.
+
+    >>> from google.protobuf.duration_pb2 import Duration
+    >>> format_value(Duration(seconds=3))
+    'Duration(seconds=3)'
+    >>> format_value(b"x" * 50)
+    "b'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (50 bytes)"
+    """
     if isinstance(value, Any):
         inner = decode_any(value)
         if inner is not value:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 
-from statefun.local.clock import EPOCH
+from statefun.errors import InvalidArgumentError
 from statefun.local.runtime import LocalRuntime
 
 
@@ -38,12 +37,12 @@ class Refresher:
 
 
 def require_trace(rt: LocalRuntime, view: str) -> None:
-    """Views follow the runtime's events, which it only emits when it records its trace."""
+    """For a view that reads ``rt.trace``, which a runtime built with ``record_trace=False``
+    does not keep (views that only subscribe to events need no trace)."""
     if not rt.record_trace:
-        raise ValueError(
-            f"{view} follows the runtime's events, and a runtime built with "
-            f"record_trace=False does not emit them: build it with record_trace=True (the "
-            f"default)."
+        raise InvalidArgumentError(
+            f"{view} reads the runtime's trace, and a runtime built with record_trace=False "
+            f"does not keep one: build it with record_trace=True (the default)."
         )
 
 
@@ -53,8 +52,3 @@ def split_address(rt: LocalRuntime, address: str) -> tuple[str, str] | None:
         if address.startswith(typename + "/"):
             return typename, address[len(typename) + 1 :]
     return None
-
-
-def offset(time: datetime) -> str:
-    """A virtual time as the trace prints it: the offset from the clock's start, ``+61.000s``."""
-    return f"+{(time - EPOCH).total_seconds():.3f}s"

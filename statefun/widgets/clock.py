@@ -9,9 +9,9 @@ import ipywidgets as w
 
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.local.clock import format_time
 from statefun.local.runtime import LocalRuntime
-from statefun.local.trace import DelayFired, DelayScheduled, Event, StateExpired
-from statefun.widgets._refresh import offset, require_trace
+from statefun.local.trace import DelayFired, Event, StateExpired
 
 __all__ = ["ClockControls", "ClockDriver"]
 
@@ -22,14 +22,14 @@ class ClockDriver:
     """The logic of :class:`ClockControls`: advance, and tell what happened meanwhile."""
 
     def __init__(self, rt: LocalRuntime) -> None:
-        require_trace(rt, "ClockDriver")
         self.rt = rt
         #: Everything that happened during the last advance, in order.
         self.last: list[Event] = []
 
     @property
     def now(self) -> str:
-        return offset(self.rt.now)
+        """The virtual time, as the trace prints it: ``+61.000s``."""
+        return format_time(self.rt.now)
 
     @property
     def last_events(self) -> list[str]:
@@ -52,11 +52,10 @@ class ClockDriver:
         return sum(1 for e in self.last if isinstance(e, DelayFired | StateExpired))
 
     def pending_timers(self) -> list[str]:
-        """Delayed messages scheduled but not delivered yet, soonest first."""
-        scheduled = [e for e in self.rt.trace if isinstance(e, DelayScheduled)]
-        fired = sum(1 for e in self.rt.trace if isinstance(e, DelayFired))
-        waiting = sorted(scheduled, key=lambda e: e.due)[fired:]
-        return [f"{offset(e.due)} {e.source} -> {e.target}" for e in waiting]
+        """Delayed messages scheduled but not delivered yet, soonest first (``rt.timers``)."""
+        return [
+            f"{format_time(due)} {source} -> {target}" for due, source, target, _ in self.rt.timers
+        ]
 
 
 class ClockControls:
@@ -93,6 +92,7 @@ class ClockControls:
         self._render(self._last_advance)
 
     def advance(self, seconds: float) -> None:
+        """Advance the clock by ``seconds`` and show what happened meanwhile (as the buttons do)."""
         self.driver.advance(seconds)
         self._render(seconds)
 

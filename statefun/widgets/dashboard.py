@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
+from statefun.walkthrough import EGRESS_ID, NAMES_TOPIC
 from statefun.widgets.clock import ClockControls
 from statefun.widgets.egress_log import EgressLog
 from statefun.widgets.inspector import StateInspector
@@ -27,8 +28,8 @@ class Dashboard:
         rt: LocalRuntime,
         message_type: type[Message],
         *,
-        egress: str = "example/greets",
-        ingress: str = "names",
+        egress: str = EGRESS_ID,
+        ingress: str = NAMES_TOPIC,
         names: Sequence[str] = DEFAULT_NAMES,
         seed: int = 7,
     ) -> None:

@@ -8,12 +8,14 @@ from collections.abc import Callable
 import ipywidgets as w
 from google.protobuf.message import DecodeError, Message
 
+from statefun.errors import UnknownEgressError
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Egressed, Event
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher, require_trace
+from statefun.walkthrough import EGRESS_ID
+from statefun.widgets._refresh import Refresher
 
 __all__ = ["EgressLines", "EgressLog", "format_record"]
 
@@ -38,15 +40,13 @@ class EgressLines:
     def __init__(
         self,
         rt: LocalRuntime,
-        egress: str = "example/greets",
+        egress: str = EGRESS_ID,
         value_type: type[Message] | None = None,
         *,
         limit: int = 1000,
     ) -> None:
         if egress not in rt.module.egresses:
-            known = ", ".join(sorted(rt.module.egresses)) or "none"
-            raise KeyError(f"no egress {egress!r} in module.yaml (declared: {known})")
-        require_trace(rt, "EgressLines")
+            raise UnknownEgressError(egress, sorted(rt.module.egresses))
         self.rt = rt
         self.egress = egress
         self.value_type = value_type or rt.egress_types.get(egress)
@@ -61,6 +61,7 @@ class EgressLines:
 
     @property
     def text(self) -> str:
+        """The kept lines, one record a line, as the generator prints them."""
         return "\n".join(self.lines)
 
     def _decode(self, value: object) -> object:
@@ -78,6 +79,7 @@ class EgressLines:
             del self.lines[: len(self.lines) - self.limit]
 
     def clear(self) -> None:
+        """Forget the lines shown so far (the runtime keeps its records)."""
         self.lines.clear()
         for listener in list(self.listeners):
             listener()
@@ -95,7 +97,7 @@ class EgressLog:
     def __init__(
         self,
         rt: LocalRuntime,
-        egress: str = "example/greets",
+        egress: str = EGRESS_ID,
         value_type: type[Message] | None = None,
         *,
         rows: int = 10,
@@ -126,6 +128,7 @@ class EgressLog:
         self.count.value = _("{count} record(s)").format(count=self.lines.total)
 
     def close(self) -> None:
+        """Stop following the runtime."""
         self.lines.close()
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:

@@ -10,10 +10,11 @@ import ipywidgets as w
 
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.local.clock import format_time
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, StateChanged, StateExpired
 from statefun.local.values import format_value
-from statefun.widgets._refresh import Refresher, offset, require_trace, split_address
+from statefun.widgets._refresh import Refresher, split_address
 
 __all__ = ["StateInspector", "StateRow", "StateTable"]
 
@@ -27,6 +28,7 @@ class StateRow:
     last_change: str = ""
 
     def line(self) -> str:
+        """The row as text: the address, its states, and its last change."""
         states = ", ".join(f"{n}={v}" for n, v in self.states.items()) or _("(no state)")
         return f"{self.address}  {states}" + (f"  [{self.last_change}]" if self.last_change else "")
 
@@ -39,7 +41,6 @@ class StateTable:
     """
 
     def __init__(self, rt: LocalRuntime) -> None:
-        require_trace(rt, "StateTable")
         self.rt = rt
         self._rows: dict[str, StateRow] = {}
         #: Called after a row changed (the view redraws).
@@ -55,6 +56,7 @@ class StateTable:
         return [self._rows[a] for a in sorted(self._rows)]
 
     def lines(self) -> list[str]:
+        """Every row as text, sorted by address."""
         return [row.line() for row in self.rows]
 
     def _read(self, typename: str, id: str, change: str) -> None:
@@ -69,7 +71,7 @@ class StateTable:
         where = split_address(self.rt, event.address)
         if where is None:
             return
-        time = offset(event.time)
+        time = format_time(event.time)
         if isinstance(event, StateExpired):
             change = _("{time} {state} expired").format(time=time, state=event.name)
         elif event.after is None:
@@ -83,6 +85,7 @@ class StateTable:
             listener()
 
     def to_html(self) -> str:
+        """The rows as an HTML table (a note when there is no state yet)."""
         if not self._rows:
             return "<i>{}</i>".format(html.escape(_("no state yet: send a message")))
         head = "".join(

@@ -101,6 +101,7 @@ class ModuleReport:
     __repr__ = __str__
 
     def to_html(self) -> str:
+        """The report as HTML: the verdict in colour, then each problem."""
         color = "#2ca02c" if self.ok else "#d62728"
         return (
             f'<pre style="white-space:pre-wrap;color:{color};font-size:12px">'
@@ -166,6 +167,7 @@ class ModuleYamlView:
         self.validate()
 
     def validate(self) -> ModuleReport:
+        """Validate the editor's text (and the functions, when given) and show the report."""
         self.report = validate_module_text(
             self.editor.value, path=self.path, functions=self.functions
         )
@@ -173,6 +175,7 @@ class ModuleYamlView:
         return self.report
 
     def reset(self) -> None:
+        """Put the original text back in the editor and validate it."""
         self.editor.value = self.original  # triggers validate() when it changed
         self.validate()
 

@@ -11,11 +11,12 @@ from datetime import timedelta
 import ipywidgets as w
 from google.protobuf.message import Message
 
-from statefun.errors import RuntimeFailure
+from statefun.errors import InvalidArgumentError, RuntimeFailure
 from statefun.i18n import N_, on_language_change
 from statefun.i18n import gettext as _
 from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, RequestSent, Responded
+from statefun.walkthrough import NAMES_TOPIC
 
 __all__ = ["DEFAULT_NAMES", "PACES", "GreetRequestSender", "GreetSender"]
 
@@ -36,12 +37,12 @@ class GreetRequestSender:
         rt: LocalRuntime,
         message_type: type[Message],
         *,
-        ingress: str = "names",
+        ingress: str = NAMES_TOPIC,
         names: Sequence[str] = DEFAULT_NAMES,
         seed: int = 7,
     ) -> None:
         if not names:
-            raise ValueError("names must not be empty")
+            raise InvalidArgumentError("names must not be empty")
         self.rt = rt
         self.message_type = message_type
         self.ingress = ingress
@@ -54,7 +55,7 @@ class GreetRequestSender:
         """One record: key ``name``, value ``message_type(name=name)``."""
         name = name.strip()
         if not name:
-            raise ValueError("type a name first")
+            raise InvalidArgumentError("type a name first")
         self.rt.ingest(self.ingress, key=name, value=self.message_type(name=name))
         self.sent.append(name)
 
@@ -70,7 +71,7 @@ class GreetRequestSender:
     ) -> None:
         """Send ``names`` at ``pace`` (see :data:`PACES`); ``on_progress(done)`` after each."""
         if pace not in PACES:
-            raise ValueError(f"pace must be one of {PACES}, got {pace!r}")
+            raise InvalidArgumentError(f"pace must be one of {PACES}, got {pace!r}")
         progress = on_progress or (lambda done: None)
         if pace != "all at once":
             for done, name in enumerate(names, start=1):
@@ -124,7 +125,7 @@ class GreetSender:
         rt: LocalRuntime,
         message_type: type[Message],
         *,
-        ingress: str = "names",
+        ingress: str = NAMES_TOPIC,
         names: Sequence[str] = DEFAULT_NAMES,
         seed: int = 7,
         count: int = 10,

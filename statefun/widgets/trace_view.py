@@ -51,6 +51,7 @@ class TraceView:
         return self.rt.trace.to_svg(last=self.last.value)
 
     def refresh(self) -> None:
+        """Redraw the picture from the trace now."""
         if not len(self.rt.trace):
             self.html.value = "<i>{}</i>".format(
                 html.escape(_("nothing happened yet: send a message"))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from google.protobuf.any_pb2 import Any
 from messages_pb2 import GreetRequest, SeenCount
 
+import greeter
 from statefun import StatefulFunctions, kafka_egress_record
+from statefun.local import LocalRuntime
 from statefun.local.effects import Effects, from_context, from_response
-from statefun.local.transport import InProcessTransport
+from statefun.local.transport import CONTENT_TYPE, Attempt, InProcessTransport, MockTransport
 from statefun.request_reply import build_response
 from statefun.request_reply_pb2 import FromFunction
 from statefun.testing import InvocationBuilder, StateMutation, decode_response, from_effects
@@ -75,3 +78,25 @@ def test_statefun_testing_reads_a_response_as_the_runtime_does() -> None:
     effects = decode_response(response.SerializeToString())
     assert effects.mutations == [StateMutation("kept", False, stored)]
     assert from_effects(from_response(result)) == effects
+
+
+def test_the_runtime_and_statefun_testing_agree_on_an_unknown_mutation_type() -> None:
+    """Both skip it: the runtime keeps the state of the known mutation, decode_response lists
+    only that one (had either applied the unknown one, the state would hold its garbage)."""
+    kinds = FromFunction.PersistedValueMutation
+    stored = Any()
+    stored.Pack(SeenCount(seen=3))
+    response = FromFunction()
+    mutations = response.invocation_result.state_mutations
+    mutations.add(
+        state_name="seen_count", mutation_type=kinds.MODIFY, state_value=stored.SerializeToString()
+    )
+    mutations.add(state_name="seen_count", mutation_type=7, state_value=b"\xffgarbage")
+    body = response.SerializeToString()
+    root = Path(__file__).resolve().parents[2]
+    rt = LocalRuntime.from_module(root / "module.yaml", greeter.functions)
+    rt.bind("example/greeter", MockTransport(Attempt(200, CONTENT_TYPE, body)))
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert rt.failure is None
+    assert rt.state("example/greeter", "Jerry") == {"seen_count": SeenCount(seen=3)}
+    assert decode_response(body).mutations == [StateMutation("seen_count", False, stored)]

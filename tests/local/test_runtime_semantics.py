@@ -20,7 +20,7 @@ from statefun.local.trace import (
     RequestSent,
     Resumed,
 )
-from statefun.local.transport import Attempt, MockTransport, TransportError
+from statefun.local.transport import Attempt, InProcessTransport, MockTransport, TransportError
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
 
@@ -318,7 +318,7 @@ def test_a_raising_function_applies_nothing_and_resume_resends_the_same_batch() 
         context.state("seen_count").pack(count)
 
     rt = runtime(fns)
-    original = rt._transports["example/greeter"]
+    original = InProcessTransport(fns)  # what runtime(fns) binds
 
     class Recording:
         def describe(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,6 @@ from messages_pb2 import GreetRequest, GreetResponse, SeenCount
 from module_builder import build_module, function
 
 import greeter
-import statefun.local.transport
 from statefun.errors import RuntimeFailure
 from statefun.local import LocalRuntime
 from statefun.local.effects import Effects
@@ -126,8 +124,3 @@ def test_the_base_transport_send_must_be_implemented() -> None:
     with pytest.raises(NotImplementedError):
         Transport().send("example/greeter", b"", timedelta(seconds=1))
     assert Transport().describe() == "Transport"
-
-
-def test_the_docstring_examples_run() -> None:
-    result = doctest.testmod(statefun.local.transport, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

@@ -30,7 +30,6 @@ from statefun.widgets import (
     format_record,
     validate_module_text,
 )
-from statefun.widgets._refresh import Refresher
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = str(ROOT / "module.yaml")
@@ -396,24 +395,35 @@ def test_dashboard_wires_everything(ttl: LocalRuntime) -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_refresher_redraws_once_per_loop_turn() -> None:
-    renders: list[int] = []
-    refresher = Refresher(lambda: renders.append(1))
-    refresher.request()
-    assert renders == [1]  # no event loop: at once
+def test_a_view_redraws_once_per_loop_turn(rt: LocalRuntime) -> None:
+    log = EgressLog(rt)
+    renders: list[str] = []
+    log.text.observe(lambda change: renders.append(change["new"]), "value")
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert renders == ["Jerry:\tWelcome Jerry"]  # no event loop: at once
 
     async def burst() -> None:
-        for _ in range(100):
-            refresher.request()
-        assert renders == [1]  # deferred while the "cell" runs
+        for name in ("A", "B", "C"):
+            rt.ingest("names", key=name, value=GreetRequest(name=name))
+        assert len(renders) == 1  # deferred while the "cell" runs
         await asyncio.sleep(0)
 
     asyncio.run(burst())
-    assert renders == [1, 1]
+    assert renders[1:] == [log.lines.text] and log.lines.text.count("\n") == 3
 
 
-@pytest.mark.parametrize("view", [StateInspector, EgressLog, ClockControls, TraceView])
-def test_views_need_a_runtime_that_emits_events(view: Any) -> None:
+def test_the_trace_view_needs_a_runtime_that_records_its_trace() -> None:
     rt = LocalRuntime.from_module(MODULE, FUNCTIONS, record_trace=False)
     with pytest.raises(ValueError, match="record_trace=True"):
-        view(rt)
+        TraceView(rt)
+
+
+def test_views_that_only_subscribe_work_without_the_trace() -> None:
+    rt = LocalRuntime.from_module(MODULE, FUNCTIONS, record_trace=False, egress_types=EGRESS_TYPES)
+    inspector, log, clock = StateInspector(rt), EgressLog(rt), ClockControls(rt)
+    rt.ingest("names", key="Jerry", value=GreetRequest(name="Jerry"))
+    assert [row.address for row in inspector.table.rows] == ["example/greeter/Jerry"]
+    assert log.lines.lines == ["Jerry:\tWelcome Jerry"]
+    assert clock.driver.advance(5) == []
+    assert clock.driver.now == "+5.000s"
+    assert not len(rt.trace)

@@ -1,0 +1,51 @@
+"""The walkthrough's names and its greeting, as the lab's own code refers to them.
+
+The walkthrough (``greeter/greeter.py``, ``generator/``, ``module.yaml``) is upstream's example
+and spells these out itself; it imports nothing of the lab. The lab's code (the exercises, the
+widgets' defaults, the real stack's checks) uses the constants here, and
+``tests/test_walkthrough.py`` checks that they match the walkthrough's files.
+
+>>> greeting("Jerry", 2)
+'Nice to see you again Jerry'
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EGRESS_ID",
+    "FUNCTION_TYPE",
+    "GREETINGS_TOPIC",
+    "GREETING_TEMPLATES",
+    "INGRESS_ID",
+    "NAMES_TOPIC",
+    "STATE",
+    "greeting",
+]
+
+#: The greeter's function type (module.yaml's ``functions``).
+FUNCTION_TYPE = "example/greeter"
+#: The greeter's one state: how many times it saw a name (a ``SeenCount``).
+STATE = "seen_count"
+#: The routable Kafka ingress that reads :data:`NAMES_TOPIC`.
+INGRESS_ID = "example/names"
+#: The Kafka egress the greeter sends its greetings to.
+EGRESS_ID = "example/greets"
+#: The topic the generator writes ``GreetRequest`` records to.
+NAMES_TOPIC = "names"
+#: The topic the greetings (``GreetResponse`` records) go to.
+GREETINGS_TOPIC = "greetings"
+#: ``greeter.compute_greeting``'s templates for the 1st, 2nd and 3rd visit (index 0 unused).
+GREETING_TEMPLATES = ("", "Welcome %s", "Nice to see you again %s", "Third time is a charm %s")
+
+
+def greeting(name: str, seen: int) -> str:
+    """The greeting of the ``seen``-th visit of ``name`` (from 1), as the greeter words it.
+
+    >>> greeting("Jerry", 1)
+    'Welcome Jerry'
+    >>> greeting("Kramer", 5)
+    'Nice to see you at the 5-nth time Kramer!'
+    """
+    if 0 < seen < len(GREETING_TEMPLATES):
+        return GREETING_TEMPLATES[seen] % name
+    return f"Nice to see you at the {seen}-nth time {name}!"
