@@ -54,7 +54,7 @@ from statefun.cli.sources import (
 from statefun.errors import RuntimeFailure, UnknownFunctionError
 from statefun.local.check import check_module
 from statefun.local.module_yaml import ModuleSpec
-from statefun.local.runtime import DEFAULT_MAX_HOPS, LocalRuntime
+from statefun.local.runtime import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES, LocalRuntime
 from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import Egressed
 from statefun.local.values import message_class
@@ -218,6 +218,15 @@ def _add_guard_options(group: argparse._ArgumentGroup) -> None:
         f"sending to itself (default {DEFAULT_MAX_HOPS:,})",
     )
     group.add_argument(
+        "--max-messages",
+        type=positive_int,
+        default=DEFAULT_MAX_MESSAGES,
+        metavar="N",
+        help="stop with an error when one run delivers more than N messages between functions "
+        "with no virtual time passing, or more than N delayed messages wait at once: a "
+        f"function that sends two for each it receives (default {DEFAULT_MAX_MESSAGES:,})",
+    )
+    group.add_argument(
         "--trace-limit",
         type=non_negative_int,
         default=DEFAULT_TRACE_LIMIT,
@@ -370,6 +379,7 @@ def _runtime(
             # Subscribers see every event either way; the trace keeps them, for --trace only.
             record_trace=bool(args.trace),
             max_hops=args.max_hops,
+            max_messages=args.max_messages,
             trace_limit=args.trace_limit or None,
         )
     except ValueError as e:

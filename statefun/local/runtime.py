@@ -74,7 +74,7 @@ from statefun.local.transport import (
 from statefun.local.values import LargeValue, decode_any, format_value
 from statefun.request_reply_pb2 import FromFunction, ToFunction
 
-__all__ = ["DEFAULT_MAX_HOPS", "EgressRecord", "LocalRuntime", "StateView"]
+__all__ = ["DEFAULT_MAX_HOPS", "DEFAULT_MAX_MESSAGES", "EgressRecord", "LocalRuntime", "StateView"]
 
 _KAFKA_RECORD = KafkaProducerRecord.DESCRIPTOR.full_name
 _KINESIS_RECORD = KinesisEgressRecord.DESCRIPTOR.full_name
@@ -115,6 +115,11 @@ _MILLISECOND = timedelta(milliseconds=1)
 #: The default of ``LocalRuntime(max_hops=...)``: how long a chain of messages between
 #: functions may grow, without new input or virtual time passing, before it is taken for a loop.
 DEFAULT_MAX_HOPS = 10_000
+
+#: The default of ``LocalRuntime(max_messages=...)``: how many messages between functions a run
+#: may deliver, with no virtual time passing, before a fan-out that grows without end (each
+#: message sending two) is taken for a storm; also the most delayed messages that may wait.
+DEFAULT_MAX_MESSAGES = 100_000
 
 
 @dataclass(slots=True)
@@ -231,6 +236,7 @@ class LocalRuntime:
         record_trace: bool = True,
         egress_types: Mapping[str, type[Message]] | None = None,
         max_hops: int = DEFAULT_MAX_HOPS,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
         trace_limit: int | None = DEFAULT_TRACE_LIMIT,
         trace_value_bytes: int = DEFAULT_VALUE_BYTES,
     ) -> None:
@@ -238,7 +244,11 @@ class LocalRuntime:
 
         ``max_hops`` bounds a chain of messages between functions that grows without new input
         and without virtual time passing (a loop): past it the sending batch fails with a
-        :class:`~statefun.errors.RuntimeFailure` naming the cycle. ``trace_limit`` keeps only
+        :class:`~statefun.errors.RuntimeFailure` naming the cycle. ``max_messages`` bounds the
+        messages between functions one run delivers with no virtual time passing (a fan-out
+        where each message sends two never makes a long chain, but grows without end) and the
+        delayed messages waiting at once; past it the sending batch fails the same way.
+        ``trace_limit`` keeps only
         the last events in :attr:`trace` (None: all of them), and a message or state value of
         more than ``trace_value_bytes`` is kept there as its type and size only.
         """
@@ -260,6 +270,8 @@ class LocalRuntime:
         self.auto_run = auto_run
         self.record_trace = record_trace
         self.max_hops = _positive("max_hops", max_hops)
+        self.max_messages = _positive("max_messages", max_messages)
+        self._storm = 0  # messages between functions since the runtime was last idle
         self._trace = Trace(limit=trace_limit)
         self._value_bytes = trace_value_bytes
         self._senders: dict[_Address, _Address] = {}  # the last sender of each message target
@@ -308,6 +320,7 @@ class LocalRuntime:
         record_trace: bool = True,
         egress_types: Mapping[str, type[Message]] | None = None,
         max_hops: int = DEFAULT_MAX_HOPS,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
         trace_limit: int | None = DEFAULT_TRACE_LIMIT,
         trace_value_bytes: int = DEFAULT_VALUE_BYTES,
     ) -> LocalRuntime:
@@ -317,7 +330,7 @@ class LocalRuntime:
         neither, over HTTP at the endpoints of module.yaml (``endpoints`` overrides them per
         function type). ``egress_types`` maps an egress id to the message type of its record
         values (e.g. ``{"example/greets": GreetResponse}``) so the trace and :meth:`egress` show
-        them decoded. ``max_hops``, ``trace_limit`` and ``trace_value_bytes``: see
+        them decoded. ``max_hops``, ``max_messages``, ``trace_limit`` and ``trace_value_bytes``: see
         :class:`LocalRuntime`.
         """
         spec = _load(module)
@@ -354,6 +367,7 @@ class LocalRuntime:
             record_trace=record_trace,
             egress_types=egress_types,
             max_hops=max_hops,
+            max_messages=max_messages,
             trace_limit=trace_limit,
             trace_value_bytes=trace_value_bytes,
         )
@@ -466,6 +480,7 @@ class LocalRuntime:
             self._resend_failed()
         event = self._next_event()
         if event is None:
+            self._storm = 0  # idle: the next messages between functions start a new count
             return False
         if type(event) is tuple:
             self._deliver(event)
@@ -884,6 +899,10 @@ class LocalRuntime:
         hops = st.inflight.hops + 1
         if hops > self.max_hops and (messages or any(d[0] == 0 for d in delayed)):
             raise InvalidResponseError(self._loop_reason(address, messages, delayed))
+        if messages and self._storm + len(messages) > self.max_messages:
+            raise InvalidResponseError(self._storm_reason(address, messages))
+        if delayed and len(self._timers) + len(delayed) > self.max_messages:
+            raise InvalidResponseError(self._waiting_reason(address, delayed))
         envelopes: list[_Envelope] = []
         for namespace, type, id, url, value in messages:
             if (namespace, type) not in functions:
@@ -972,6 +991,7 @@ class LocalRuntime:
             )
         mailbox = self._mailbox
         senders = self._senders
+        self._storm += len(effects.messages)
         for envelope in effects.messages:
             if record:
                 self._emit(MessageSent(now, source_text, _addr(envelope[1]), self._shown(envelope)))
@@ -1023,24 +1043,60 @@ class LocalRuntime:
         """Why a response that would lengthen a chain of messages past ``max_hops`` fails."""
         targets = [f"{m[0]}/{m[1]}/{m[2]}" for m in messages]
         targets += [f"{d[1]}/{d[2]}/{d[3]}" for d in delayed if d[0] == 0]
+        return (
+            f"a loop? {_addr(address)} sent a message to {', '.join(sorted(set(targets)))} at the "
+            f"end of a chain of {self.max_hops:,} messages between functions with no new input "
+            f"and no virtual time passing (max_hops={self.max_hops:,})"
+            + self._cycle(address)
+            + ". If the function is meant to go on, raise the budget (rt.max_hops = N, "
+            "LocalRuntime.from_module(..., max_hops=N), statefun-lab run --max-hops N) or send "
+            "the next message with a delay"
+        )
+
+    def _storm_reason(
+        self, address: _Address, messages: list[tuple[str, str, str, str, bytes]]
+    ) -> str:
+        """Why a response that would take a run past ``max_messages`` messages fails."""
+        targets = _some(sorted({f"{m[0]}/{m[1]}/{m[2]}" for m in messages}))
+        return (
+            f"a message storm? {_addr(address)} sent {len(messages):,} message(s) to {targets} "
+            f"after {self._storm:,} messages between functions in this run with no virtual time "
+            f"passing (max_messages={self.max_messages:,}): a function that sends more than one "
+            "message for each it receives, in a cycle, never ends"
+            + self._cycle(address)
+            + ". If the work is meant to be this big, raise the budget (rt.max_messages = N, "
+            "LocalRuntime.from_module(..., max_messages=N), statefun-lab run --max-messages N); "
+            "if not, send one message on, not two"
+        )
+
+    def _waiting_reason(
+        self, address: _Address, delayed: list[tuple[int, str, str, str, str, bytes]]
+    ) -> str:
+        """Why a response that would leave more than ``max_messages`` delayed messages fails."""
+        targets = _some(sorted({f"{d[1]}/{d[2]}/{d[3]}" for d in delayed}))
+        return (
+            f"too many delayed messages: {_addr(address)} sent {len(delayed):,} to {targets} while "
+            f"{len(self._timers):,} already wait for their time (max_messages="
+            f"{self.max_messages:,}); a function that answers each delayed message with two "
+            "doubles them every time the clock moves"
+            + self._cycle(address)
+            + ". If so many are meant to wait, raise the budget (rt.max_messages = N, "
+            "LocalRuntime.from_module(..., max_messages=N), statefun-lab run --max-messages N)"
+        )
+
+    def _cycle(self, address: _Address) -> str:
+        """``; the cycle: a -> b -> a`` when the last senders lead from ``address`` into a cycle."""
         # Walk back through the last sender of each address to find the cycle it is part of.
         path = [address]
         seen = {address: 0}
         while (sender := self._senders.get(path[-1])) is not None and sender not in seen:
             seen[sender] = len(path)
             path.append(sender)
-        shown = ""
-        if sender is not None:  # path[j:] is a cycle, walked backwards: show it forwards
-            j = seen[sender]
-            shown = " -> ".join(_addr(a) for a in [path[j], *reversed(path[j + 1 :]), path[j]])
-        return (
-            f"a loop? {_addr(address)} sent a message to {', '.join(sorted(set(targets)))} at the "
-            f"end of a chain of {self.max_hops:,} messages between functions with no new input "
-            f"and no virtual time passing (max_hops={self.max_hops:,})"
-            + (f"; the cycle: {shown}" if shown else "")
-            + ". If the function is meant to go on, raise the budget (rt.max_hops = N, "
-            "LocalRuntime.from_module(..., max_hops=N), statefun-lab run --max-hops N) or send "
-            "the next message with a delay"
+        if sender is None:
+            return ""
+        j = seen[sender]  # path[j:] is a cycle, walked backwards: show it forwards
+        return "; the cycle: " + " -> ".join(
+            _addr(a) for a in [path[j], *reversed(path[j + 1 :]), path[j]]
         )
 
     def _egress_value(self, egress_id: str, value: bytes) -> object:
@@ -1178,6 +1234,12 @@ def _expiry(accessed: datetime, expire_after: timedelta) -> datetime:
     if expire_after >= _END_OF_TIME - accessed:
         return _END_OF_TIME
     return accessed + expire_after
+
+
+def _some(names: list[str]) -> str:
+    """The first three of ``names``, and how many more."""
+    more = f" and {len(names) - 3:,} more" if len(names) > 3 else ""
+    return ", ".join(names[:3]) + more
 
 
 def _positive(name: str, value: int) -> int:

@@ -288,3 +288,27 @@ def test_the_console_script_runs_the_walkthrough(cli: Cli, monkeypatch: pytest.M
     assert len(done.stdout.splitlines()) == 5
     assert done.stdout == cli(*argv).out
     assert done.stderr.splitlines()[-1].startswith("5 records in, 5 egress records out")
+
+
+FAN_OUT = """\
+from messages_pb2 import GreetRequest
+from statefun import StatefulFunctions
+
+functions = StatefulFunctions()
+
+
+@functions.bind("example/greeter")
+def greet(context, request: GreetRequest):
+    for other in ("a", "b"):
+        context.pack_and_send("example/greeter", context.address.identity + other, request)
+"""
+
+
+def test_run_stops_a_fan_out_at_the_message_budget(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "fan_out.py"
+    path.write_text(FAN_OUT)
+    result = cli("run", MODULE_YAML, path, "--names", "Jerry", "--max-messages", "300")
+    assert result.status == 1
+    assert "failed: a message storm?" in result.err
+    assert "(max_messages=300)" in result.err
+    assert "statefun-lab run --max-messages N" in result.err and "Traceback" not in result.err

@@ -11,7 +11,7 @@ from module_builder import build_module, function
 from statefun import StatefulFunctions
 from statefun.errors import RuntimeFailure
 from statefun.local import LocalRuntime
-from statefun.local.runtime import DEFAULT_MAX_HOPS
+from statefun.local.runtime import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES
 from statefun.local.trace import Failed, MessageSent
 from statefun.local.transport import Attempt
 from statefun.request_reply_pb2 import FromFunction, ToFunction
@@ -220,3 +220,81 @@ def test_a_ttl_past_the_end_of_the_virtual_clock_never_expires() -> None:
     rt.advance(timedelta(days=365 * 1000))
     rt.ingest("names", key="t", value=GreetRequest(name="t"))
     assert rt.state("example/greeter", "t") == {"seen_count": SeenCount(seen=2)}
+
+
+def fan_out() -> StatefulFunctions:
+    """The upstream walkthrough's trap: ping and pong each answer one message with two."""
+    fns = StatefulFunctions()
+
+    @fns.bind("example/ping")
+    def ping(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        counted(context)
+        context.pack_and_send("example/pong", "a", request)
+        context.pack_and_send("example/pong", "b", request)
+
+    @fns.bind("example/pong")
+    def pong(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        counted(context)
+        context.pack_and_send("example/ping", "a", request)
+        context.pack_and_send("example/ping", "b", request)
+
+    return fns
+
+
+def test_a_fan_out_that_never_ends_fails_at_the_message_budget_instead_of_hanging() -> None:
+    # max_hops alone never stops it: the chains stay short while the messages double
+    rt = LocalRuntime.from_module(module(), fan_out(), max_messages=5_000, record_trace=False)
+    with pytest.raises(RuntimeFailure) as raised:
+        rt.send("example/ping", "a", GreetRequest(name="Jerry"))
+    text = raised.value.reason
+    assert text.startswith("a message storm? example/p")
+    assert "(max_messages=5,000)" in text
+    assert "rt.max_messages = N" in text and "--max-messages N" in text
+    assert "the cycle: example/p" in text
+    # nothing of the failing batch applied: every applied message was counted, within the budget
+    seen = sum(
+        rt.state(typename, id)["seen_count"].seen  # type: ignore[union-attr]
+        for typename in ("example/ping", "example/pong")
+        for id in ("a", "b")
+    )
+    assert 1 < seen <= 5_001  # the input plus at most the budget of messages between functions
+
+
+def test_the_default_message_budget_stops_the_fan_out() -> None:
+    rt = LocalRuntime.from_module(module(), fan_out(), record_trace=False)
+    with pytest.raises(RuntimeFailure, match=f"max_messages={DEFAULT_MAX_MESSAGES:,}"):
+        rt.send("example/ping", "a", GreetRequest(name="Jerry"))
+
+
+def test_the_message_budget_counts_from_the_last_idle_moment() -> None:
+    # 30 inputs, each leading to 20 messages: 600 in all, but never more than 20 in one run
+    rt = LocalRuntime.from_module(module(), countdown(), max_messages=20, record_trace=False)
+    for n in range(30):
+        rt.ingest("names", key=f"k{n}", value=GreetRequest(name="x" * 21))
+    assert rt.failure is None
+    assert rt.state("example/greeter", "k29")["seen_count"] == SeenCount(seen=21)
+    with pytest.raises(RuntimeFailure, match="max_messages=20"):
+        rt.ingest("names", key="long", value=GreetRequest(name="x" * 22))
+
+
+def test_delayed_messages_that_double_fail_at_the_message_budget() -> None:
+    fns = StatefulFunctions()
+
+    @fns.bind("example/ping")
+    def ping(context, request: GreetRequest) -> None:  # type: ignore[no-untyped-def]
+        later = timedelta(milliseconds=1)
+        context.pack_and_send_after(later, "example/ping", "a", request)
+        context.pack_and_send_after(later, "example/ping", "b", request)
+
+    rt = LocalRuntime.from_module(module(), fns, max_messages=1_000, record_trace=False)
+    rt.send("example/ping", "a", GreetRequest(name="Jerry"))
+    with pytest.raises(RuntimeFailure) as raised:
+        rt.advance(timedelta(seconds=1))
+    assert raised.value.reason.startswith("too many delayed messages: example/ping/")
+    assert "(max_messages=1,000)" in raised.value.reason
+    assert len(rt.timers) <= 1_000
+
+
+def test_max_messages_must_be_a_positive_whole_number() -> None:
+    with pytest.raises(ValueError, match="max_messages must be a whole number of at least 1"):
+        LocalRuntime.from_module(module(), fan_out(), max_messages=0)
