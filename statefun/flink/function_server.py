@@ -89,6 +89,9 @@ class FunctionServer(Protocol):
     def errors(self) -> list[str]:
         """What the functions raised, the oldest first (the newest few)."""
 
+    def error_count(self) -> int:
+        """How many times the functions raised since the server started."""
+
 
 class _Recorder(logging.Handler):
     """Keeps the last errors a Flask app logged; prints each new kind once to stderr."""
@@ -96,12 +99,14 @@ class _Recorder(logging.Handler):
     def __init__(self, keep: int = 20) -> None:
         super().__init__(level=logging.ERROR)
         self.records: collections.deque[str] = collections.deque(maxlen=keep)
+        self.count = 0
         self._seen: set[str] = set()
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
         self.records.append(text)
+        self.count += 1
         kind = text.rstrip().rsplit("\n", 1)[-1]  # the exception line
         if kind not in self._seen:
             self._seen.add(kind)
@@ -201,6 +206,10 @@ class KernelServer:
         """What the functions raised (the last 20, the oldest first)."""
         return list(self._recorder.records)
 
+    def error_count(self) -> int:
+        """How many times the functions raised since the server started."""
+        return self._recorder.count
+
 
 class GunicornServer:
     """Serves a functions file, or a WSGI app, with gunicorn in its own process group.
@@ -235,7 +244,6 @@ class GunicornServer:
         self._port = port or free_port()
         self.die_with_parent = die_with_parent
         self.process: subprocess.Popen[bytes] | None = None
-        self._errors_seen = 0
 
     @property
     def url(self) -> str:
@@ -301,10 +309,17 @@ class GunicornServer:
             self.process.wait(timeout=10)
             self.process = None
 
-    def errors(self) -> list[str]:
-        """The error lines gunicorn's log holds (a function that raised), the oldest first."""
+    def _error_lines(self) -> list[str]:
         try:
             lines = self.log.read_text(errors="replace").splitlines()
         except FileNotFoundError:
             return []
-        return [line for line in lines if any(m in line for m in _ERROR_MARKERS)][-20:]
+        return [line for line in lines if any(m in line for m in _ERROR_MARKERS)]
+
+    def errors(self) -> list[str]:
+        """The error lines gunicorn's log holds (a function that raised), the last 20."""
+        return self._error_lines()[-20:]
+
+    def error_count(self) -> int:
+        """How many error lines gunicorn's log holds."""
+        return len(self._error_lines())

@@ -740,7 +740,7 @@ class FlinkStack:
             self._readers[key] = reader
             self._pending[key] = []
         pending = self._pending[key]
-        errors_at_start = len(self._function_errors())
+        errors_at_start = self._server.error_count() if self._server is not None else 0
         deadline = time.monotonic() + timeout
         while True:
             if count is not None and len(pending) >= count:
@@ -771,13 +771,16 @@ class FlinkStack:
         return self._server.errors() if self._server is not None else []
 
     def _check_function_errors(self, seen: int) -> None:
+        if self._server is None or self._server.error_count() <= seen:
+            return
         errors = self._function_errors()
-        if len(errors) > seen:
+        if errors:
             raise FunctionFailedError(
-                f"the function raised while Flink called it ({len(errors) - seen} new "
-                f"error(s)); Flink retries the batch until the function's timeout in "
-                f"module.yaml, then restarts the job. Fix the function (rebinding it is "
-                f"enough when it is served from this process) and read again. The last "
+                f"the function raised while Flink called it "
+                f"({self._server.error_count() - seen} time(s)); Flink retries the batch "
+                f"until the function's timeout in module.yaml, then restarts the job. Fix "
+                f"the function (rebinding it is enough when it is served from this process) "
+                f"and read again. The last "
                 f"error:\n{errors[-1]}",
                 errors=errors,
                 log_path=str(self.log_path("functions")),
