@@ -63,7 +63,7 @@ from statefun.flink.function_server import (
     GunicornServer,
     KernelServer,
 )
-from statefun.flink.jars import classpath, fetch_jars
+from statefun.flink.jars import ProgressHook, classpath, fetch_jars
 from statefun.flink.java import Java, find_java
 from statefun.flink.kafka import CommittedReader, EgressRecord, Producer, create_topics
 from statefun.flink.processes import (
@@ -129,7 +129,9 @@ class FlinkStack:
     :class:`~statefun.errors.PortInUseError`), ``checkpoint_interval`` Flink's (``"1s"``),
     ``detached`` the stack outlives this process (``statefun-lab flink up``; needs gunicorn
     or your own server), ``say`` where progress goes (default stderr; None: silent),
-    ``progress`` the download bar, ``start_timeout`` seconds for each component to get ready.
+    ``progress`` the jar download's bar (True: tqdm, an ipywidgets bar in Jupyter; False:
+    none; a ``progress(done, total)`` callable: told the bytes instead), ``start_timeout``
+    seconds for each component to get ready.
     """
 
     def __init__(
@@ -147,7 +149,7 @@ class FlinkStack:
         checkpoint_interval: str = config.CHECKPOINT_INTERVAL,
         detached: bool = False,
         say: Callable[[str], None] | None = _say_stderr,
-        progress: bool = True,
+        progress: bool | ProgressHook = True,
         start_timeout: float = _START_TIMEOUT,
     ) -> None:
         from statefun.local.module_yaml import load_module
