@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     check.set_defaults(handler=_check)
+    __import__("statefun.flink.cli", fromlist=["add_parser"]).add_parser(commands)  # lead: rewire
     return parser
 
 

@@ -164,7 +164,7 @@ class FlinkStack:
         self._functions_source: FunctionsSource | None = None
         self._functions_file: str | None = None
         if isinstance(functions, (str, os.PathLike)):
-            self._functions_file = os.fspath(functions)
+            self._functions_file = _functions_file(os.fspath(functions))
         elif functions is not None:
             self._functions_source = functions
         if functions is not None and app is not None:
@@ -398,6 +398,22 @@ class FlinkStack:
         if self._atexit_registered:
             atexit.unregister(self._at_exit)
             self._atexit_registered = False
+
+    def detach(self) -> None:
+        """Leave a detached stack running when this process ends (``statefun-lab flink up``):
+        forget its processes here; ``statefun-lab flink down`` stops them."""
+        if not self.detached:
+            raise FlinkStackError(
+                "only a stack made with FlinkStack(..., detached=True) can be left running: "
+                "its functions must not be served from this process."
+            )
+        for proc in self._procs.values():
+            proc.returncode = 0  # no "still running" warning when the Popen is collected
+        self._procs.clear()
+        if isinstance(self._server, GunicornServer) and self._server.process is not None:
+            self._server.process.returncode = 0
+        self._server = None
+        self.record = None
 
     def _at_exit(self) -> None:
         with contextlib.suppress(Exception):
@@ -820,6 +836,21 @@ class FlinkStack:
             scratch=rec.scratch,
             function_errors=tuple(self._function_errors()),
         )
+
+
+def _functions_file(spec: str) -> str:
+    """``path.py[:variable]`` with the path made absolute (gunicorn runs elsewhere); checked."""
+    from statefun._loader import split_spec
+    from statefun.errors import FunctionFileError
+
+    text, variable = split_spec(spec)
+    path = Path(text).expanduser()
+    if not path.is_file() or path.suffix != ".py":
+        raise FunctionFileError(
+            f"{text}: no such Python file. Pass the .py file that binds your functions, e.g. "
+            f"greeter/greeter.py (FILE.py:VARIABLE picks one StatefulFunctions)."
+        )
+    return str(path.resolve()) + (f":{variable}" if variable else "")
 
 
 def message_class(type_url_or_name: str) -> type[Message]:
