@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from statefun.core import StatefulFunctions
-from statefun.errors import FlinkStackError
+from statefun.errors import FlinkStackError, PortInUseError
 from statefun.flink.config import GUNICORN_CONF, gunicorn_app
-from statefun.flink.processes import free_port, poll, spawn
+from statefun.flink.processes import check_port, free_port, poll, spawn
 
 if TYPE_CHECKING:
     import subprocess
@@ -179,14 +179,13 @@ class KernelServer:
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass  # Flink calls often; errors are recorded by the app
 
+        check_port(self._port, "the function server")
         try:
             self._server = make_server(
                 "127.0.0.1", self._port, self._wsgi, threaded=True, request_handler=_Quiet
             )
-        except OSError as exc:
-            from statefun.errors import PortInUseError
-
-            raise PortInUseError(self._port, "the function server") from exc
+        except (OSError, SystemExit):  # Werkzeug exits on a taken port: taken since the check
+            raise PortInUseError(self._port, "the function server") from None
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="statefun-lab-functions", daemon=True
         )

@@ -154,13 +154,9 @@ class FlinkStack:
     ) -> None:
         from statefun.local.module_yaml import load_module
 
-        self.module_path = Path(module).expanduser().resolve()
-        if not self.module_path.is_file():
-            raise FlinkStackError(
-                f"{module}: no such module.yaml. Pass the path of the module to run, e.g. "
-                f"FlinkStack('module.yaml', functions=functions)."
-            )
-        self.module = load_module(self.module_path)
+        path = Path(module).expanduser()
+        self.module = load_module(path)  # ModuleYamlError: missing, unreadable, invalid
+        self.module_path = (path / "module.yaml" if path.is_dir() else path).resolve()
         self._functions_source: FunctionsSource | None = None
         self._functions_file: str | None = None
         if isinstance(functions, (str, os.PathLike)):
