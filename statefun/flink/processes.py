@@ -286,11 +286,15 @@ class PidFile:
             return
         live = record.live_pids()
         if live and (record.detached or record.owner_alive()):
-            who = (
-                "started by `statefun-lab flink up`"
-                if record.detached
-                else f"owned by the Python process {record.owner_pid}"
-            )
+            if record.detached:
+                who = "started by `statefun-lab flink up`"
+            elif record.owner_pid == os.getpid():
+                who = (
+                    "started by this Python process, e.g. by a notebook cell run before: "
+                    "FlinkStack.current().down() stops it"
+                )
+            else:
+                who = f"owned by the Python process {record.owner_pid}"
             listed = ", ".join(f"{name} (pid {pid})" for name, pid in live.items())
             raise StackRunningError(
                 f"a Flink stack is already running ({who}): {listed}; its files are in "

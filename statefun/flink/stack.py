@@ -198,8 +198,17 @@ class FlinkStack:
         self._readers: dict[tuple[str, str | None], CommittedReader[Any]] = {}
         self._pending: dict[tuple[str, str | None], list[EgressRecord[Any]]] = {}
         self._producer: Producer | None = None
-        self._errors_before = 0
         self._atexit_registered = False
+
+    #: The stack up in this process, if any (see :meth:`current`).
+    _current: FlinkStack | None = None
+
+    @classmethod
+    def current(cls) -> FlinkStack | None:
+        """The stack this Python process started and has not stopped (at most one runs):
+        ``FlinkStack.current().down()`` stops it when the variable holding it is lost (a
+        notebook cell run again)."""
+        return cls._current
 
     # -- context manager --------------------------------------------------------------------
 
@@ -325,6 +334,8 @@ class FlinkStack:
             info={"module": str(self.module_path), "java": self.java.describe()},
         )
         self.pid_file.write(self.record)
+        if not self.detached:
+            FlinkStack._current = self
         if not self.detached and not self._atexit_registered:
             atexit.register(self._at_exit)
             self._atexit_registered = True
@@ -391,6 +402,8 @@ class FlinkStack:
         self.pid_file.clear(self.record.scratch)
         remove_scratch(self.record.scratch)
         self.record = None
+        if FlinkStack._current is self:
+            FlinkStack._current = None
         if self._atexit_registered:
             atexit.unregister(self._at_exit)
             self._atexit_registered = False

@@ -111,4 +111,6 @@ def test_a_second_stack_is_refused_while_one_runs(e2e_stack: E2EHandle) -> None:
     with pytest.raises(StackRunningError, match="statefun-lab flink down") as caught:
         FlinkStack(REPO / "module.yaml", functions=greeter.functions, say=None).up()
     assert set(caught.value.pids) >= {"kafka", "statefun"}
+    assert "FlinkStack.current().down() stops it" in str(caught.value)
+    assert FlinkStack.current() is e2e_stack.stack
     assert e2e_stack.stack.status().job is not None  # the running one is untouched

@@ -73,7 +73,10 @@ def test_a_second_up_while_one_runs_says_how_to_stop_it(running: int, cache: Pat
     with pytest.raises(StackRunningError, match="statefun-lab flink down") as caught:
         stack.up()
     assert caught.value.pids == {"kafka": running}
+    assert "started by this Python process" in str(caught.value)
+    assert "FlinkStack.current().down() stops it" in str(caught.value)
     assert not stack.running
+    assert FlinkStack.current() is None
     assert not (cache / "jars").exists()  # refused before any download
 
 
