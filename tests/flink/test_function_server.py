@@ -6,6 +6,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from messages_pb2 import GreetRequest, GreetResponse
@@ -13,9 +14,12 @@ from messages_pb2 import GreetRequest, GreetResponse
 import greeter
 from statefun import StatefulFunctions, kafka_egress_record
 from statefun.errors import FlinkStackError, PortInUseError
-from statefun.flink.function_server import KernelServer
+from statefun.flink.function_server import FunctionServer, KernelServer
+from statefun.flink.processes import poll
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
 from statefun.testing import InvocationBuilder, decode_response
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def request(name: str) -> bytes:
@@ -26,7 +30,7 @@ def request(name: str) -> bytes:
     return builder.SerializeToString()
 
 
-def call(server: KernelServer, name: str) -> tuple[int, bytes]:
+def call(server: FunctionServer, name: str) -> tuple[int, bytes]:
     req = urllib.request.Request(server.url, data=request(name), method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -116,3 +120,38 @@ def test_a_taken_port_is_a_typed_error() -> None:
         server = KernelServer(greeter.functions, port=port)
         with pytest.raises(PortInUseError, match=rf"port {port} .* the function server"):
             server.start()
+
+
+@pytest.mark.gunicorn
+def test_gunicorn_serves_a_functions_file_and_dies_whole(tmp_path: Path) -> None:
+    from statefun.flink.function_server import GunicornServer
+    from statefun.flink.processes import pid_alive
+
+    broken = tmp_path / "broken.py"
+    broken.write_text(
+        "from statefun import StatefulFunctions\n"
+        "functions = StatefulFunctions()\n"
+        "@functions.bind('example/greeter')\n"
+        "def greet(context, request):\n"
+        "    raise RuntimeError('no greeting today')\n"
+    )
+    for spec, expect in ((str(REPO / "greeter" / "greeter.py"), 200), (str(broken), 500)):
+        log = tmp_path / f"{expect}.log"
+        server = GunicornServer(
+            scratch=tmp_path / str(expect), log=log, functions_file=spec, workers=2
+        )
+        server.start()
+        try:
+            status, body = call(server, "Ann")
+            assert status == expect
+            if expect == 200:
+                assert greeting(body) == "Welcome Ann"
+                assert server.errors() == []
+            else:
+                poll("the error in gunicorn's log", server.error_count, 10)
+                assert "raised an error" in server.errors()[-1]
+            pid = server.pid
+            assert pid is not None
+        finally:
+            server.stop()
+        assert not pid_alive(pid)
