@@ -1,14 +1,17 @@
-"""Figures for the real-engine stack (e2e/stack.py): start-up, throughput, memory.
+"""Figures for the real-engine stack (statefun.flink.FlinkStack): start-up, throughput, memory.
 
     .venv/bin/python benchmarks/real_engine.py                 # 2000 names over 20 keys
     .venv/bin/python benchmarks/real_engine.py --count 5000 --keys 50
+    .venv/bin/python benchmarks/real_engine.py --serve kernel   # functions from this process
     .venv/bin/python benchmarks/real_engine.py --tier          # also time `pytest -m e2e`
 
-Prints, for one fresh stack: the start-up time of each component (Kafka ready, gunicorn ready,
-StateFun job RUNNING, first committed greeting), the greetings per second through the real
-StateFun 2.2.2 runtime with exactly-once egress (produce N names at once, time until all N
-committed greetings are read with read_committed), and the RSS of the JVMs and gunicorn.
-Nothing is asserted; the numbers depend on the machine (CI: 2 cores).
+Prints, for one fresh stack: the start-up time of each component (jars, Kafka ready, the
+function server ready, StateFun job RUNNING, first completed checkpoint), the greetings per
+second through the real StateFun 2.2.2 runtime with exactly-once egress (produce N names at
+once, time until all N committed greetings are read with read_committed), and the RSS of the
+JVMs and of gunicorn with its workers. By default the greeter is the walkthrough's own Flask
+app under gunicorn (``--serve gunicorn``), as in Docker. Nothing is asserted; the numbers
+depend on the machine (CI: 2 cores).
 """
 
 from __future__ import annotations
@@ -18,19 +21,17 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for extra in (REPO, REPO / "greeter"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
 
-from e2e.stack import (  # noqa: E402
-    E2EHandle,
-    GreetingReader,
-    NameProducer,
-    Stack,
-    expected_greetings,
-)
+from messages_pb2 import GreetRequest, GreetResponse  # noqa: E402
+
+from statefun.flink import CommittedReader, FlinkStack  # noqa: E402
 
 
 def proc_status(pid: int, field: str) -> float | None:
@@ -56,32 +57,44 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def memory(stack: Stack) -> dict[str, dict[str, float | None]]:
-    pids = stack._state().pids
+def memory(stack: FlinkStack) -> dict[str, dict[str, float | None]]:
+    assert stack.record is not None
+    pids = stack.record.pids
     out: dict[str, dict[str, float | None]] = {}
     for name, pid in pids.items():
         out[name] = {
             "rss_mib": proc_status(pid, "VmRSS"),
             "peak_rss_mib": proc_status(pid, "VmHWM"),
         }
-    if "gunicorn" in pids:
-        workers = children(pids["gunicorn"])
-        total = sum(proc_status(p, "VmRSS") or 0.0 for p in [pids["gunicorn"], *workers])
-        out["gunicorn"]["rss_mib_with_workers"] = total
-        out["gunicorn"]["workers"] = float(len(workers))
+    if "functions" in pids:
+        workers = children(pids["functions"])
+        total = sum(proc_status(p, "VmRSS") or 0.0 for p in [pids["functions"], *workers])
+        out["functions"]["rss_mib_with_workers"] = total
+        out["functions"]["workers"] = float(len(workers))
     return out
 
 
-def throughput(handle: E2EHandle, count: int, keys: int) -> dict[str, float]:
-    names = handle.unique_names(*(f"k{i}" for i in range(keys)))
+def expected(sequence: list[str]) -> list[tuple[str, str]]:
+    templates = ["", "Welcome {}", "Nice to see you again {}", "Third time is a charm {}"]
+    seen: dict[str, int] = {}
+    out = []
+    for name in sequence:
+        seen[name] = n = seen.get(name, 0) + 1
+        text = (
+            templates[n].format(name) if n < 4 else f"Nice to see you at the {n}-nth time {name}!"
+        )
+        out.append((name, text))
+    return out
+
+
+def throughput(stack: FlinkStack, count: int, keys: int) -> dict[str, float]:
+    token = uuid.uuid4().hex[:6]
+    names = [f"k{i}-{token}" for i in range(keys)]
     sequence = [names[i % keys] for i in range(count)]
-    expected = expected_greetings(sequence)
     wanted = set(names)
-    producer = NameProducer(handle.bootstrap)
-    with GreetingReader(handle.bootstrap) as reader:
-        reader.skip_to_end()  # the timed loop only sees new greetings
+    with CommittedReader(stack.bootstrap, "greetings", GreetResponse, from_start=False) as reader:
         t0 = time.monotonic()
-        producer.send(sequence)
+        stack.produce_many("names", ((n, GreetRequest(name=n)) for n in sequence))
         produced = time.monotonic() - t0
         first: float | None = None
         got: list[tuple[str, str]] = []
@@ -89,15 +102,16 @@ def throughput(handle: E2EHandle, count: int, keys: int) -> dict[str, float]:
         while len(got) < count:
             if time.monotonic() > deadline:
                 raise SystemExit(f"only {len(got)}/{count} greetings after 600 s")
-            for g in reader.poll_once(timeout_ms=200):
-                if g.name in wanted:
+            for r in reader.poll(timeout_ms=200):
+                assert not isinstance(r.value, bytes)
+                if r.value.name in wanted:
                     if first is None:
                         first = time.monotonic() - t0
-                    got.append((g.name, g.greeting))
+                    got.append((r.value.name, r.value.greeting))
         elapsed = time.monotonic() - t0
-    producer.close()
+    want = expected(sequence)
     per_name_ok = all(
-        [x for x in got if x[0] == n] == [x for x in expected if x[0] == n] for n in names
+        [x for x in got if x[0] == n] == [x for x in want if x[0] == n] for n in names
     )
     return {
         "names": count,
@@ -114,18 +128,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=2000, help="names to produce (2000)")
     parser.add_argument("--keys", type=int, default=20, help="distinct names (20)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument(
+        "--serve",
+        choices=("gunicorn", "kernel"),
+        default="gunicorn",
+        help="the walkthrough's Flask app under gunicorn, or greeter.functions from this process",
+    )
     parser.add_argument("--tier", action="store_true", help="also time `pytest -m e2e tests/e2e`")
     args = parser.parse_args()
 
-    report: dict[str, object] = {}
+    if args.serve == "kernel":
+        import greeter
+
+        stack = FlinkStack(REPO / "module.yaml", functions=greeter.functions)
+    else:
+        stack = FlinkStack(
+            REPO / "module.yaml", app="greeter:app", app_dir=REPO / "greeter", workers=args.workers
+        )
+    report: dict[str, object] = {"serve": args.serve}
     t0 = time.monotonic()
-    with Stack() as stack:
+    with stack:
         report["stack_up_s"] = round(time.monotonic() - t0, 2)
-        report["java"] = stack._state().java
+        report["java"] = stack.java.describe() if stack.java else None
         report["startup"] = dict(stack.timings)
         report["memory_after_start"] = memory(stack)
-        handle = E2EHandle(stack)
-        report["throughput"] = throughput(handle, args.count, args.keys)
+        report["throughput"] = throughput(stack, args.count, args.keys)
         report["memory_after_load"] = memory(stack)
         t = time.monotonic()
     report["stack_down_s"] = round(time.monotonic() - t, 2)

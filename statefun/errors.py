@@ -12,6 +12,8 @@ from google.protobuf.message import DecodeError
 __all__ = [
     "ArgumentTypeError",
     "AsyncFunctionError",
+    "FlinkStackError",
+    "FunctionFailedError",
     "FunctionFileError",
     "FunctionSignatureError",
     "IngressRoutingError",
@@ -30,9 +32,13 @@ __all__ = [
     "ModuleYamlError",
     "ModuleYamlWarning",
     "PayloadDecodeError",
+    "PortInUseError",
     "RepositoryNotFoundError",
     "RuntimeFailure",
     "ServingConfigError",
+    "StackNotRunningError",
+    "StackRunningError",
+    "StackTimeoutError",
     "StateTypeMismatchError",
     "StatefunError",
     "TransportError",
@@ -465,3 +471,68 @@ class UndeclaredFunctionError(_ReadableKeyError, StatefunError):
 
 class RepositoryNotFoundError(RuntimeError, StatefunError):
     """The exercises need the StateFun Lab repository (the walkthrough's files) and found none."""
+
+
+class FlinkStackError(RuntimeError, StatefunError):
+    """The real engine's stack (``statefun.flink.FlinkStack``) failed or was misused.
+
+    Base of the stack's errors below. ``log_path`` names the log to read, when one is relevant.
+    """
+
+    def __init__(self, message: str, *, log_path: str | None = None) -> None:
+        super().__init__(message)
+        self.log_path = log_path
+
+
+class StackRunningError(FlinkStackError):
+    """A stack is already running (its pid file in the cache names live processes).
+
+    ``pids`` maps each component to its process id. Stop it with ``statefun-lab flink down``
+    (or ``stack.down()`` in the Python process that started it) before starting another.
+    """
+
+    def __init__(self, message: str, *, pids: dict[str, int]) -> None:
+        super().__init__(message)
+        self.pids = pids
+
+
+class StackNotRunningError(FlinkStackError):
+    """An operation needs a running stack (or a running component of it) and there is none."""
+
+
+class PortInUseError(FlinkStackError):
+    """A port the stack was asked to use is taken by another process.
+
+    ``port`` is the port; ``component`` the part of the stack that wanted it.
+    """
+
+    def __init__(self, port: int, component: str, *, log_path: str | None = None) -> None:
+        self.port = port
+        self.component = component
+        super().__init__(
+            f"port {port} on 127.0.0.1, asked for {component}, is in use by another process. "
+            f"Pick another port, or leave it unset to use a free one; `ss -ltnp 'sport = "
+            f":{port}'` shows who holds it.",
+            log_path=log_path,
+        )
+
+
+class StackTimeoutError(FlinkStackError):
+    """A component (Kafka, the function server, the Flink job) did not get ready in time, or
+    died while starting; or committed egress records did not arrive in time.
+
+    The message ends with the last lines of the relevant log; ``log_path`` is the whole log.
+    """
+
+
+class FunctionFailedError(FlinkStackError):
+    """The function server answered Flink with errors: the function raised.
+
+    ``errors`` holds what the function server recorded (the newest last), each with the
+    exception and its traceback. Flink retries a failing batch until the function's ``timeout``
+    in module.yaml, then fails the job (and restarts it, per the restart strategy).
+    """
+
+    def __init__(self, message: str, *, errors: list[str], log_path: str | None = None) -> None:
+        super().__init__(message, log_path=log_path)
+        self.errors = errors

@@ -31,11 +31,12 @@ from statefun.cli.parser import (
     error,
 )
 from statefun.errors import ModuleYamlError
+from statefun.flink import cli as flink_cli
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (run, check)
+COMMANDS: tuple[Command, ...] = (run, check, flink_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,8 @@ How it behaves:
   connection (a server or proxy that answers the range with the whole file is fine too: the
   part is then started over), are checked against the lock, and are renamed into place. A
   few run at once, with one progress bar over the bytes (``tqdm.auto``: a terminal bar, or a
-  widget in Jupyter; a line per jar when tqdm is not installed).
+  widget in Jupyter; a line per jar when tqdm is not installed), or told to a
+  ``progress(done, total)`` hook instead (a widget of your own).
 * Failures are typed and say what to do: :class:`~statefun.errors.JarRefusedError` (the
   repository answered 401/403/404/410/451: the URL, and where to put the file by hand),
   :class:`~statefun.errors.JarNetworkError` (offline, DNS, timeout, dropped connection,
@@ -53,7 +54,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ __all__ = [
     "JAR_SETS",
     "MAVEN_URL_ENV",
     "LockedJar",
+    "ProgressHook",
     "cache_dir",
     "classpath",
     "download_jars",
@@ -304,14 +306,51 @@ class _LineProgress(_Progress):
             )
 
 
-def _make_progress(show: bool, count: int, total: int) -> _Progress:
+#: A download progress hook: called with (bytes done, bytes in all) as bytes arrive, and once
+#: more when the downloads are over.
+ProgressHook = Callable[[int, int], None]
+
+
+class _HookProgress(_Progress):
+    """Reports to a :data:`ProgressHook` (a notebook widget, a test)."""
+
+    def __init__(self, hook: ProgressHook, total: int) -> None:
+        super().__init__()
+        self._hook = hook
+        self._done = 0
+        self._total = total
+        hook(0, total)
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self._done += n
+            self._hook(self._done, self._total)
+
+    def grow(self, n: int) -> None:
+        with self._lock:
+            self._total += n
+            self._hook(self._done, self._total)
+
+    def close(self) -> None:
+        with self._lock:
+            self._hook(self._done, self._total)
+
+
+def _make_progress(show: bool | ProgressHook, count: int, total: int) -> _Progress:
+    """The progress kind: quiet, a hook, tqdm (an ipywidgets bar in Jupyter, a terminal bar
+    elsewhere: ``tqdm.auto``), or a line per jar without tqdm."""
+    if callable(show):
+        return _HookProgress(show, total)
     if not show:
         return _Progress()
     try:
         tqdm = importlib.import_module("tqdm.auto").tqdm
     except ImportError:
         return _LineProgress(count)
-    return _TqdmProgress(tqdm, total)
+    try:
+        return _TqdmProgress(tqdm, total)
+    except ImportError:  # Jupyter without ipywidgets: tqdm.notebook cannot draw; a text bar
+        return _TqdmProgress(importlib.import_module("tqdm.std").tqdm, total)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,7 +571,7 @@ def fetch_jars(
     *sets: str,
     cache: Path | None = None,
     base_url: str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressHook = True,
     workers: int = 4,
     timeout: float = 30.0,
     retries: int = 3,
@@ -570,7 +609,7 @@ def download_jars(
     *,
     cache: Path | None = None,
     base_url: str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressHook = True,
     workers: int = 4,
     timeout: float = 30.0,
     retries: int = 3,
@@ -584,7 +623,8 @@ def download_jars(
     (default :func:`jar_dir`), ``workers`` at a time (at least one), each network failure
     retried ``retries`` times (``retry_delay`` seconds times the attempt number apart,
     resuming what arrived; ``timeout`` seconds per connection or read), each file checked
-    against its sha256. ``progress=False`` prints nothing; ``label`` names what is fetched in
+    against its sha256. ``progress=False`` prints nothing; a callable ``progress(done, total)``
+    (bytes) is told instead of drawing a bar (a notebook widget); ``label`` names what is fetched in
     the first line printed.
 
     Raises :class:`~statefun.errors.JarRefusedError` (listing every refused jar, after the
@@ -611,7 +651,7 @@ def download_jars(
         dest.mkdir(parents=True, exist_ok=True)
         # One download into a cache at a time: another process (or thread) waits here, then
         # finds what the first one fetched.
-        with _locked(dest / ".lock", progress):
+        with _locked(dest / ".lock", progress is True):
             todo = unverified()
             if todo:
                 _download(
@@ -639,7 +679,7 @@ def _download(
     todo: list[LockedJar],
     base: str,
     dest: Path,
-    progress: bool,
+    progress: bool | ProgressHook,
     label: str,
     *,
     workers: int,
@@ -658,7 +698,7 @@ def _download(
         return jar.size
 
     total = sum(pending(jar) for jar in todo)
-    if progress:
+    if progress is True:
         what = f" of {label}" if label else ""
         print(
             f"[statefun-lab] downloading {len(todo)} jars ({total / 1e6:.1f} MB){what} from "

@@ -75,8 +75,14 @@ def test_version_prints_the_package_version(cli: Cli) -> None:
 def test_commands_are_listed_in_the_order_of_COMMANDS() -> None:
     help_text = build_parser().format_help()
 
-    assert [command.__name__ for command in COMMANDS] == ["statefun.cli.run", "statefun.cli.check"]
-    assert help_text.index("    run ") < help_text.index("    check ")
+    assert [command.__name__ for command in COMMANDS] == [
+        "statefun.cli.run",
+        "statefun.cli.check",
+        "statefun.flink.cli",
+    ]
+    assert (
+        help_text.index("    run ") < help_text.index("    check ") < help_text.index("    flink ")
+    )
 
 
 # -- registering a command ------------------------------------------------------------------

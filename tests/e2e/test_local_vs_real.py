@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 
@@ -10,15 +9,12 @@ import pytest
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient, NewTopic
 from messages_pb2 import GreetRequest, GreetResponse, SeenCount
+from real_engine import E2EHandle, expected_greetings
 
 import greeter
 from statefun.local import KafkaBridge, LocalRuntime
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from e2e.stack import E2EHandle, expected_greetings  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 

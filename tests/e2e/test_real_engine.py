@@ -1,7 +1,7 @@
 """The walkthrough on the real Apache Flink StateFun 2.2.2 runtime and a real Kafka broker.
 
-Run with ``pytest -m e2e tests/e2e`` (about a minute once the jars are cached; the first run
-fetches ~160 MB from Maven Central). See e2e/stack.py for what runs where.
+Run with ``pytest -m e2e tests/e2e`` (about two minutes once the jars are cached; the first
+run fetches ~160 MB from Maven Central). See statefun/flink/stack.py for what runs where.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import time
 from collections import defaultdict
 
 import pytest
-
-from e2e.stack import E2EHandle, Greeting, GreetingReader, expected_greetings
+from real_engine import E2EHandle, Greeting, as_greetings, expected_greetings, greetings_reader
 
 pytestmark = pytest.mark.e2e
 
@@ -73,17 +72,15 @@ def test_kill_and_restore_from_checkpoint(e2e_stack: E2EHandle) -> None:
         text=True,
     )
     try:
-        with GreetingReader(e2e_stack.bootstrap) as reader:
-            before_kill = reader.read_until(
-                lambda g: sum(x.name in names for x in g) >= 20,
-                90,
-                log=stack.log("statefun"),
+        with greetings_reader(e2e_stack.bootstrap) as reader:
+            before_kill = as_greetings(
+                reader.read(20, timeout=90, keep=lambda r: r.value.name in names)
             )
-        committed_before_kill = sum(g.name in names for g in before_kill)
+        committed_before_kill = len(before_kill)
         split_offset = before_kill[-1].offset
         producing_at_kill = generator.poll() is None
-        stack.kill_statefun()
-        checkpoint = stack.restart_statefun(from_checkpoint=True)
+        stack.kill_task()
+        checkpoint = stack.restore()
         assert generator.wait(timeout=120) == 0, generator.stdout and generator.stdout.read()
     finally:
         if generator.poll() is None:
@@ -92,7 +89,7 @@ def test_kill_and_restore_from_checkpoint(e2e_stack: E2EHandle) -> None:
 
     assert checkpoint is not None and (checkpoint / "_metadata").exists()
     assert committed_before_kill < total, "the kill did not happen in the middle of the stream"
-    flink_log = stack.log("statefun").read_text()
+    flink_log = stack.log_path("statefun").read_text()
     assert re.search(rf"Starting job \w+ from savepoint {re.escape(str(checkpoint))} ", flink_log)
     assert re.search(r"Restoring job \w+ from latest valid checkpoint: Checkpoint \d+", flink_log)
 
@@ -109,5 +106,5 @@ def test_kill_and_restore_from_checkpoint(e2e_stack: E2EHandle) -> None:
         f"\nkilled StateFun after {committed_before_kill}/{total} committed greetings "
         f"(generator still producing: {producing_at_kill}), restored "
         f"{checkpoint.name}; all {total} greetings exactly once; "
-        f"restart timings { ({k: v for k, v in stack.timings.items() if k.startswith('restart')}) }"
+        f"restart timings { ({k: v for k, v in stack.timings.items() if k.startswith('restore')}) }"
     )

@@ -183,6 +183,20 @@ def test_download_verifies_and_then_never_fetches_again(
     assert len(repo.log) == 6  # all verified: no request at all
 
 
+def test_a_progress_hook_is_told_every_byte_instead_of_a_bar(
+    repo: FakeRepository, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jars = [repo.add(f"h{i}", 70_000 + i * 1000) for i in range(3)]
+    total = sum(j.size for j in jars)
+    calls: list[tuple[int, int]] = []
+    fetch(repo, jars, tmp_path, progress=lambda done, all_: calls.append((done, all_)))
+    assert calls[0] == (0, total)
+    assert calls[-1] == (total, total)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)  # only grows
+    assert len(calls) > 3  # told as chunks arrive, not once per jar
+    assert capsys.readouterr().err == ""  # and nothing drawn or printed
+
+
 def test_a_verified_jar_is_not_hashed_again(repo: FakeRepository, tmp_path: Path) -> None:
     jar = repo.add("a", 4096)
     (path,) = fetch(repo, [jar], tmp_path)
