@@ -44,6 +44,7 @@ from statefun.local.trace import (
     Trace,
 )
 from statefun.local.values import message_class
+from statefun.workshop import add_parser as add_notebooks_parser
 
 __all__ = [
     "build_parser",
@@ -302,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     check.set_defaults(handler=_check)
+    add_notebooks_parser(commands)  # type: ignore[arg-type]  # _Parser: cli-split types it
     return parser
 
 

@@ -23,9 +23,11 @@ __all__ = [
     "JavaNotFoundError",
     "MessageTypeMismatchError",
     "MissingCallerError",
+    "MissingExtraError",
     "ModuleCheckError",
     "ModuleYamlError",
     "ModuleYamlWarning",
+    "NotebooksCopyError",
     "PayloadDecodeError",
     "RuntimeFailure",
     "ServingConfigError",
@@ -378,3 +380,27 @@ class ModuleYamlWarning(_ModuleYamlText, UserWarning):
     :func:`warnings.warn` and keep it in ``ModuleSpec.warnings``; with ``strict=True`` it is
     raised as a ``ModuleYamlError`` instead.
     """
+
+
+class MissingExtraError(ImportError, StatefunError):
+    """A feature needs an optional dependency (an extra of ``statefun-lab``) that is missing.
+
+    ``feature`` is what was used (``statefun.widgets``), ``module`` the import that failed
+    (``ipywidgets``), ``extra`` the extra that installs it (``notebooks``); the message says
+    the ``pip install`` command that fixes it.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.feature, self.extra = feature, extra
+        super().__init__(
+            f"{feature} needs {module}, which is not installed here. Install the "
+            f"{extra!r} extra into this environment: "
+            f"python -m pip install 'statefun-lab[{extra}]'",
+            name=module,
+        )
+
+
+class NotebooksCopyError(OSError, StatefunError):
+    """``statefun-lab notebooks`` cannot copy the notebooks: the target holds files the learner
+    changed (and ``--force`` was not given), is not a folder, or this installation ships no
+    notebooks. The message says which files and what to do."""
