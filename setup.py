@@ -4,8 +4,8 @@
 ``statefun/_workshop_files.py``) from this checkout, or from the sdist made of it, into the
 wheel's ``statefun/_workshop/``, so there is one copy of them: the repository's.
 ``statefun-lab notebooks`` copies them into a learner's folder. An editable install reads them
-from the checkout instead. A source tree with none of them (only ``statefun/``, as the browser
-edition builds its wheel) builds a wheel without them.
+from the checkout instead. A source tree without ``notebooks/`` (``pyproject.toml``, ``README.md`` and
+``statefun/``, as the browser edition builds its wheel) builds a wheel without them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class BuildPyWithNotebooks(build_py):  # type: ignore[misc]
         if getattr(self, "editable_mode", False):
             return  # the package runs from the checkout, which has the files
         files = _files_module()
-        if not any((ROOT / entry).exists() for entry in files.ENTRIES):
+        if not (ROOT / "notebooks").is_dir():
             print("statefun-lab: no notebooks in this source tree; the wheel ships none")
             return
         target = Path(self.build_lib) / "statefun" / files.DATA_DIR
