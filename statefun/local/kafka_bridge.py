@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from statefun.errors import RuntimeFailure
+from statefun.extras import require
 from statefun.local.module_yaml import IngressSpec
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class KafkaBridge:
             transactional: one Kafka transaction per cycle; by default when an egress of
                 module.yaml is ``exactly-once``.
         """
+        require("kafka", extra="kafka", feature="statefun.local.KafkaBridge")
         from kafka import KafkaConsumer, KafkaProducer
 
         self.runtime = runtime
