@@ -4,8 +4,9 @@
 ``statefun/_workshop_files.py``) from this checkout, or from the sdist made of it, into the
 wheel's ``statefun/_workshop/``, so there is one copy of them: the repository's.
 ``statefun-lab notebooks`` copies them into a learner's folder. An editable install reads them
-from the checkout instead. A source tree without ``notebooks/`` (``pyproject.toml``, ``README.md`` and
-``statefun/``, as the browser edition builds its wheel) builds a wheel without them.
+from the checkout instead. A source tree without ``notebooks/`` (``pyproject.toml``,
+``README.md`` and ``statefun/``, as the browser edition builds its wheel) builds a wheel without
+them.
 """
 
 from __future__ import annotations
