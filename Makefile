@@ -1,29 +1,52 @@
 # StateFun Lab. The two quick-start commands:
-#   make walkthrough   set everything up, then run the walkthrough on the local runtime
-#   make test          set everything up, then run every check (lint, types, tests, notebooks,
-#                      the widgets in JupyterLab in headless Chromium)
+#   make walkthrough   set up what a learner needs, then run the walkthrough on the local runtime
+#   make test          set up the whole development set, then run every check (lint, types,
+#                      tests, notebooks, the widgets in JupyterLab in headless Chromium)
+#
+# Two setups, one .venv (README, "What to install"):
+#   make setup         a learner's: the package (editable) with the notebooks extra (JupyterLab,
+#                      the widgets, what the walkthrough and the notebooks import)
+#   make setup-dev     the development set: every extra, the test and lint tools (dev extra);
+#                      every target below but setup/walkthrough/lab needs it, and makes it
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+STAMP_LEARNER := $(VENV)/.installed-learner
+STAMP         := $(VENV)/.installed-dev
 
-.PHONY: setup walkthrough test lint chromium notebooks notebooks-build i18n browser browser-test \
-	browser-serve protos bench clean
+.PHONY: setup setup-dev walkthrough lab test lint chromium notebooks notebooks-build i18n browser \
+	browser-test browser-serve protos bench clean
 
-# A virtual environment with the package (editable) and every pinned extra.
-$(STAMP): pyproject.toml
+define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "StateFun Lab needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip==26.3
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip==26.3
+endef
+
+# A learner's environment: the package (editable) with the notebooks extra.
+$(STAMP_LEARNER): pyproject.toml
+	$(make_venv)
+	$(PY) -m pip install --quiet -e ".[notebooks]"
+	@touch $@
+
+# The development set; a superset of the learner's, so it counts as that too.
+$(STAMP): pyproject.toml
+	$(make_venv)
 	$(PY) -m pip install --quiet -e ".[dev]"
-	@touch $(STAMP)
+	@touch $@ $(STAMP_LEARNER)
 
-setup: $(STAMP)
+setup: $(STAMP_LEARNER)
 
-walkthrough: $(STAMP)
+setup-dev: $(STAMP)
+
+walkthrough: $(STAMP_LEARNER)
 	$(VENV)/bin/statefun-lab run module.yaml greeter/greeter.py --count 12 --seed 7
+
+# JupyterLab on the notebooks of this clone (the first one open).
+lab: $(STAMP_LEARNER)
+	$(VENV)/bin/jupyter lab notebooks/en/00-start-here.ipynb
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

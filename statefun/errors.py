@@ -28,9 +28,11 @@ __all__ = [
     "JavaNotFoundError",
     "MessageTypeMismatchError",
     "MissingCallerError",
+    "MissingExtraError",
     "ModuleCheckError",
     "ModuleYamlError",
     "ModuleYamlWarning",
+    "NotebooksCopyError",
     "PayloadDecodeError",
     "PortInUseError",
     "RepositoryNotFoundError",
@@ -536,3 +538,27 @@ class FunctionFailedError(FlinkStackError):
     def __init__(self, message: str, *, errors: list[str], log_path: str | None = None) -> None:
         super().__init__(message, log_path=log_path)
         self.errors = errors
+
+
+class MissingExtraError(ImportError, StatefunError):
+    """A feature needs an optional dependency (an extra of ``statefun-lab``) that is missing.
+
+    ``feature`` is what was used (``statefun.widgets``), ``module`` the import that failed
+    (``ipywidgets``), ``extra`` the extra that installs it (``notebooks``); the message says
+    the ``pip install`` command that fixes it.
+    """
+
+    def __init__(self, feature: str, module: str, extra: str) -> None:
+        self.feature, self.extra = feature, extra
+        super().__init__(
+            f"{feature} needs {module}, which is not installed here. Install the "
+            f"{extra!r} extra into this environment: "
+            f"python -m pip install 'statefun-lab[{extra}]'",
+            name=module,
+        )
+
+
+class NotebooksCopyError(OSError, StatefunError):
+    """``statefun-lab notebooks`` cannot copy the notebooks: the target holds files the learner
+    changed (and ``--force`` was not given), is not a folder, or this installation ships no
+    notebooks. The message says which files and what to do."""

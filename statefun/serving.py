@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from statefun.core import StatefulFunctions
 from statefun.errors import InvalidRequestError, ServingConfigError, UnknownFunctionError
+from statefun.extras import require
 from statefun.request_reply import AsyncRequestReplyHandler, RequestReplyHandler
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ def flask_app(
     ``STATEFUN_EXPOSE_ERRORS`` environment variable, read here, decides). Errors are logged on
     ``app.logger``. Under gunicorn, use threads (``--threads``): see the README's serving section.
     """
+    require("flask", extra="serve", feature="statefun.serving.flask_app")
     from flask import Flask, Response, request
     from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -213,6 +215,7 @@ def aiohttp_app(
     ``aiohttp.GunicornWebWorker``. ``expose_errors`` as for :func:`flask_app`; errors are logged
     on the ``statefun.serving`` logger.
     """
+    require("aiohttp", extra="serve", feature="statefun.serving.aiohttp_app")
     from aiohttp import web
 
     limit = _check_max_request_bytes(max_request_bytes)

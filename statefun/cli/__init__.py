@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 
+from statefun import workshop
 from statefun._loader import FunctionFileError
 from statefun.cli import check, run
 from statefun.cli import parser as _parser
@@ -36,7 +37,7 @@ from statefun.flink import cli as flink_cli
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (run, check, flink_cli)
+COMMANDS: tuple[Command, ...] = (run, check, flink_cli, workshop)
 
 
 def build_parser() -> argparse.ArgumentParser:

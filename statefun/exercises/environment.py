@@ -13,10 +13,15 @@ from statefun.exercises._repo import messages, repo_root
 from statefun.i18n import N_
 from statefun.i18n import gettext as _
 from statefun.platform import IN_BROWSER
+from statefun.workshop import notebooks_version
 
 __all__ = ["EnvironmentReport", "Finding", "check_environment"]
 
-INSTALL = ".venv/bin/python -m pip install -e '.[dev]'"
+#: The fix for a missing dependency in a clone (what ``make setup`` installs).
+INSTALL = ".venv/bin/python -m pip install -e '.[notebooks]'"
+#: The fix for a missing dependency where statefun-lab is installed (a wheel, not a clone): into
+#: the kernel's own environment, from a notebook cell.
+INSTALL_PACKAGE = "%pip install 'statefun-lab[notebooks]'"
 
 
 @dataclass(frozen=True)
@@ -127,19 +132,32 @@ def check_environment() -> EnvironmentReport:
 
     lab = _version("statefun-lab")
     here = Path(statefun.__file__).resolve().is_relative_to(root)
+    # Installed (a wheel, not this checkout): right when it is the version of these notebooks,
+    # the one `statefun-lab notebooks` copied them from or a checkout's pyproject.toml names.
+    wanted = None if here or IN_BROWSER else notebooks_version(root)
+    install = INSTALL if here else INSTALL_PACKAGE
+    found = _("{version} ({where})").format(
+        version=lab or _("not installed"),
+        where=_("this repository")
+        if here
+        else _("the browser edition's wheel")
+        if IN_BROWSER
+        else str(Path(statefun.__file__).parent),
+    )
+    mismatch = wanted is not None and lab is not None and lab != wanted
+    if mismatch:
+        found += "; " + _("these notebooks are for {version}").format(version=wanted)
     add(
         Finding(
             "statefun-lab",
-            _("{version} ({where})").format(
-                version=lab or _("not installed"),
-                where=_("this repository")
-                if here
-                else _("the browser edition's wheel")
-                if IN_BROWSER
-                else statefun.__file__,
-            ),
-            lab is not None and (here or IN_BROWSER),
-            _("from {root}: {command}").format(root=root, command=INSTALL),
+            found,
+            lab is not None and not mismatch,
+            _(
+                "{command}, or copy the installed version's notebooks with "
+                "`statefun-lab notebooks DIR`"
+            ).format(command=f"%pip install 'statefun-lab[notebooks]=={wanted}'")
+            if mismatch
+            else _("from {root}: {command}").format(root=root, command=INSTALL),
         )
     )
     import google.protobuf
@@ -153,7 +171,7 @@ def check_environment() -> EnvironmentReport:
             _("{version}, backend {backend}").format(version=pb, backend=backend),
             _major(pb) >= 5 and (backend != "python" or IN_BROWSER),
             (
-                _("{command} (it pins protobuf 7)").format(command=INSTALL)
+                _("{command} (it pins protobuf 7)").format(command=install)
                 if _major(pb) < 5
                 else _(
                     "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
@@ -171,7 +189,7 @@ def check_environment() -> EnvironmentReport:
                 widgets or _("not installed"), frontend or _("not installed")
             ),
             _major(widgets) >= 8 and frontend is not None,
-            INSTALL,
+            install,
         )
     )
     lab_version = _version("jupyterlab")
@@ -181,12 +199,18 @@ def check_environment() -> EnvironmentReport:
             _("JupyterLite, in the browser") if IN_BROWSER else lab_version or _("not installed"),
             IN_BROWSER or _major(lab_version) >= 4,
             _("{command}, then start it with `.venv/bin/jupyter lab notebooks/`").format(
-                command=INSTALL
+                command=install
+            )
+            if here
+            else _("{command}, then start it with `statefun-lab notebooks`").format(
+                command=install
             ),
         )
     )
     venv = root / ".venv"
-    in_venv = Path(sys.prefix).resolve() == venv.resolve() if venv.exists() else True
+    # The repository's kernel matters when statefun comes from the repository; an installed
+    # statefun-lab is in the kernel's own environment, whichever that is.
+    in_venv = Path(sys.prefix).resolve() == venv.resolve() if here and venv.exists() else True
     add(
         Finding(
             N_("kernel"),
@@ -206,5 +230,5 @@ def check_environment() -> EnvironmentReport:
     except Exception as e:  # an import error, or greeter.py failing at import time
         found = _("cannot import: {error}").format(error=f"{type(e).__name__}: {e}")
         ok = False
-    add(Finding(N_("walkthrough"), found, ok, INSTALL))
+    add(Finding(N_("walkthrough"), found, ok, install))
     return report

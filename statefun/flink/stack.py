@@ -431,11 +431,9 @@ class FlinkStack:
     # -- the pieces -------------------------------------------------------------------------
 
     def _topics(self) -> list[str]:
-        from statefun.local.module_yaml._specs import KAFKA_PROTOBUF_INGRESS, KAFKA_ROUTABLE_INGRESS
-
         topics: list[str] = []
         for ingress in self.module.ingresses.values():
-            if ingress.type in (KAFKA_ROUTABLE_INGRESS, KAFKA_PROTOBUF_INGRESS):
+            if ingress.kind == "kafka":
                 topics += [route.topic for route in ingress.topics]
         topics += self.egress_topics
         return list(dict.fromkeys(topics))

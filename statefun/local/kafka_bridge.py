@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from statefun.errors import InvalidArgumentError, RuntimeFailure
+from statefun.extras import require
 from statefun.local.module_yaml import IngressSpec
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class KafkaBridge:
                 methods (a fake broker in tests, an instrumented client) works too.
         """
         if consumer_class is None or producer_class is None:
+            require("kafka", extra="kafka", feature="statefun.local.KafkaBridge")
             from kafka import KafkaConsumer, KafkaProducer
 
             consumer_class = consumer_class or KafkaConsumer

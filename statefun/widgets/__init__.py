@@ -13,6 +13,8 @@ Views follow the runtime's own events (``rt.subscribe``), so they show what it h
 
 from __future__ import annotations
 
+# First: without ipywidgets, a MissingExtraError that names the extra to install.
+from statefun.widgets import _requires  # noqa: F401
 from statefun.widgets.clock import ClockControls, ClockDriver
 from statefun.widgets.dashboard import Dashboard
 from statefun.widgets.egress_log import EgressLines, EgressLog, format_record

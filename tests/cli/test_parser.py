@@ -79,10 +79,11 @@ def test_commands_are_listed_in_the_order_of_COMMANDS() -> None:
         "statefun.cli.run",
         "statefun.cli.check",
         "statefun.flink.cli",
+        "statefun.workshop",
     ]
-    assert (
-        help_text.index("    run ") < help_text.index("    check ") < help_text.index("    flink ")
-    )
+    names = ["run", "check", "flink", "notebooks"]
+    places = [help_text.index(f"\n    {name}") for name in names]
+    assert places == sorted(places)
 
 
 # -- registering a command ------------------------------------------------------------------
