@@ -44,6 +44,8 @@ from statefun.local.trace import (
     Trace,
 )
 from statefun.local.values import message_class
+from statefun.project import doctor as project_doctor
+from statefun.project import scaffold as project_scaffold
 
 __all__ = [
     "build_parser",
@@ -302,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--strict", action="store_true", help=_STRICT_HELP)
     check.set_defaults(handler=_check)
+    for command in (project_doctor, project_scaffold):  # the lead rewires these after the split
+        command.add_parser(commands)
     return parser
 
 
