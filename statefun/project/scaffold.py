@@ -97,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"statefun-lab new: error: {e}", file=sys.stderr)
         return 2
     print(f"created {args.name} ({len(written)} files). Next:")
-    print(
-        f"  cd {args.name} && python -m pytest && statefun-lab check module.yaml functions/functions.py"
-    )
+    print(f"  cd {args.name} && python -m pytest")
+    print("  statefun-lab check module.yaml functions/functions.py")
     return 0
