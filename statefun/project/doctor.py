@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import importlib.util
 import os
 import re
@@ -481,8 +482,9 @@ def _read_python(path: Path) -> tuple[list[FunctionBinding], list[Finding]]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             for decorator in node.decorator_list:
                 typename = _bound_type(decorator, "bind", others)
-                if typename is not None:
-                    bindings.append(_binding(typename, path, node))
+                if typename is not None:  # reported at the @functions.bind line
+                    binding = _binding(typename, path, node)
+                    bindings.append(dataclasses.replace(binding, line=decorator.lineno))
     functions = {
         n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
     }
