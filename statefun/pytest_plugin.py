@@ -30,6 +30,7 @@ Fixtures:
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 import pytest
 from google.protobuf.message import Message
 
-from statefun._loader import load_function_file
+from statefun._loader import load_function_file, split_spec
 from statefun.core import StatefulFunctions
 from statefun.local import LocalRuntime, VirtualClock, load_module
 
@@ -75,7 +76,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``statefun`` marker."""
+    """Register the ``statefun`` marker; put the functions file's folder on ``sys.path``.
+
+    Test modules then import the project's messages as its functions do
+    (``from messages_pb2 import ...``), before any fixture has loaded the functions.
+    """
+    functions = str(config.getini(_FUNCTIONS_INI))
+    if functions:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        folder = str((base / split_spec(functions)[0]).parent.resolve())
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
     config.addinivalue_line(
         "markers",
         "statefun(module=None, functions=None): the module.yaml and functions file of the "
