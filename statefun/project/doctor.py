@@ -58,6 +58,7 @@ __all__ = [
     "fix",
     "module_yaml_for",
     "regenerate_command",
+    "run",
 ]
 
 #: The protoc StateFun Lab pins (the ``dev`` extra): what ``--fix`` regenerates with.
