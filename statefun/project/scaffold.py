@@ -4,7 +4,8 @@ The skeleton is the walkthrough's shape: one function (``functions/functions.py`
 messages (``functions/messages.proto`` and the generated ``messages_pb2.py``, ``make protos``
 regenerates them), ``module.yaml``, the real stack (``functions/Dockerfile``, ``docker/``) and
 tests with statefun-lab's pytest plugin (``pytest.ini`` says what they run). The templates are
-package data (``statefun/project/templates``); ``{{name}}`` and ``{{namespace}}`` are filled in.
+package data (``statefun/project/templates``); ``{{name}}``, ``{{namespace}}`` and ``{{version}}``
+(statefun-lab's, pinned in the function image) are filled in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import statefun
 from statefun.errors import ProjectExistsError
 
 __all__ = ["ProjectExistsError", "add_parser", "create_project", "namespace_of", "run"]
@@ -41,7 +43,11 @@ def create_project(path: str | Path) -> list[Path]:
             f"{target}: exists and is not an empty folder; statefun-lab new writes only into a "
             f"new or empty folder. Pick another name, or remove it first."
         )
-    values = {"{{name}}": target.name, "{{namespace}}": namespace_of(str(target))}
+    values = {
+        "{{name}}": target.name,
+        "{{namespace}}": namespace_of(str(target)),
+        "{{version}}": statefun.__version__,
+    }
     written: list[Path] = []
     root = resources.files("statefun.project").joinpath(_TEMPLATES)
     for source, relative in _files(root, Path()):
