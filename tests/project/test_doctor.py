@@ -178,3 +178,13 @@ def test_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_the_protoc_pin_is_the_dev_extras() -> None:
     assert f'"{doctor.PROTOC_REQUIREMENT}"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_functions_bound_in_tests_are_not_the_projects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(
+        project(tmp_path, **{"tests__helpers.py": FUNCTIONS, "test_cart.py": FUNCTIONS})
+    )
+    diagnosis = doctor.diagnose(tmp_path)
+    assert (diagnosis.bindings, diagnosis.findings) == ([], [])
