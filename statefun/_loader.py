@@ -9,6 +9,7 @@ module is unregistered and ``sys.path`` restored: nothing is left half-imported.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 import traceback
@@ -20,9 +21,16 @@ from pathlib import Path
 from google.protobuf.message import Message
 
 from statefun.core import StatefulFunctions
-from statefun.errors import FunctionFileError
+from statefun.errors import FunctionFileError, OutdatedGeneratedCodeError
 
-__all__ = ["FunctionFileError", "LoadedFile", "load_function_file", "split_spec"]
+__all__ = [
+    "FunctionFileError",
+    "LoadedFile",
+    "OutdatedGeneratedCodeError",
+    "load_function_file",
+    "outdated_generated_code",
+    "split_spec",
+]
 
 _SPEC = re.compile(r"^(?P<path>.+\.py):(?P<variable>[A-Za-z_][A-Za-z0-9_]*)$")
 # Protocol and well-known types are never the value of a user's egress record.
@@ -93,6 +101,9 @@ def load_function_file(spec: str, *, require_functions: bool = True) -> LoadedFi
         raise
     except BaseException as e:  # SystemExit too: a top-level sys.exit() is the file's error
         undo()
+        outdated = outdated_generated_code(e, importer=text)
+        if outdated is not None:
+            raise outdated from None  # protobuf's traceback and workarounds would mislead
         raise FunctionFileError(_import_failure(text, path, e)) from e
     try:
         functions = _find_functions(module, text, variable, require_functions)
@@ -129,6 +140,42 @@ def message_classes(module: types.ModuleType) -> tuple[type[Message], ...]:
         else:
             add(value)
     return tuple(found.values())
+
+
+# What protobuf 4+ says when old generated code builds its descriptors by hand.
+_OLD_GENCODE = "Descriptors cannot be created directly"
+
+
+def outdated_generated_code(
+    error: BaseException, *, importer: str | None = None
+) -> OutdatedGeneratedCodeError | None:
+    """The one-line error for ``error`` if it is protobuf refusing an old ``_pb2.py``, else None.
+
+    The generated file is the innermost ``*_pb2.py`` frame of the traceback; the command named
+    is ``statefun-lab doctor --fix`` on the folder that holds it and ``importer`` (the file that
+    was being loaded), relative to the current folder when inside it.
+    """
+    if not isinstance(error, TypeError) or _OLD_GENCODE not in str(error):
+        return None
+    frames = [f.filename for f in traceback.extract_tb(error.__traceback__) if f.filename]
+    generated = next((f for f in reversed(frames) if f.endswith("_pb2.py")), None)
+    if generated is None:
+        return None
+    folders = [Path(generated).resolve().parent]
+    if importer is not None:
+        folders.append(Path(importer).resolve().parent)
+    project = Path(os.path.commonpath(folders))
+    return OutdatedGeneratedCodeError(
+        _relative(Path(generated).resolve()), project=_relative(project), importer=importer
+    )
+
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the current folder when inside it (``.`` for the folder itself)."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 def _find_functions(

@@ -10,6 +10,10 @@ from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# statefun-lab's pytest plugin (also its pytest11 entry point once the package is reinstalled;
+# named alike, so it is loaded once): the statefun_* fixtures, set up in pyproject.toml.
+pytest_plugins = ["statefun.pytest_plugin"]
+
 for extra in (ROOT / "greeter", ROOT / "tests" / "protos", ROOT / "tests" / "support"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))

@@ -33,11 +33,12 @@ from statefun.cli.parser import (
 )
 from statefun.errors import ModuleYamlError
 from statefun.flink import cli as flink_cli
+from statefun.project import doctor, scaffold
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS: tuple[Command, ...] = (run, check, flink_cli, workshop)
+COMMANDS: tuple[Command, ...] = (run, check, doctor, scaffold, flink_cli, workshop)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from statefun._loader import outdated_generated_code
 from statefun.errors import RepositoryNotFoundError
 from statefun.local.module_yaml import ModuleSpec, parse_module
 
@@ -46,7 +47,13 @@ def messages() -> ModuleType:
         greeter = str(repo_root() / "greeter")
         if greeter not in sys.path:
             sys.path.insert(0, greeter)
-    return importlib.import_module("messages_pb2")
+    try:
+        return importlib.import_module("messages_pb2")
+    except TypeError as e:  # protobuf refusing old generated code: say how to regenerate it
+        outdated = outdated_generated_code(e, importer=str(repo_root() / "greeter" / "greeter.py"))
+        if outdated is None:
+            raise
+        raise outdated from None
 
 
 def module_spec(name: str = "module.yaml") -> ModuleSpec:

@@ -78,10 +78,12 @@ def test_commands_are_listed_in_the_order_of_COMMANDS() -> None:
     assert [command.__name__ for command in COMMANDS] == [
         "statefun.cli.run",
         "statefun.cli.check",
+        "statefun.project.doctor",
+        "statefun.project.scaffold",
         "statefun.flink.cli",
         "statefun.workshop",
     ]
-    names = ["run", "check", "flink", "notebooks"]
+    names = ["run", "check", "doctor", "new", "flink", "notebooks"]
     places = [help_text.index(f"\n    {name}") for name in names]
     assert places == sorted(places)
 
