@@ -16,7 +16,9 @@ from __future__ import annotations
 from statefun.widgets.clock import ClockControls, ClockDriver
 from statefun.widgets.dashboard import Dashboard
 from statefun.widgets.egress_log import EgressLines, EgressLog, format_record
+from statefun.widgets.exchange_view import ExchangeTrees, ExchangeView, message_tree
 from statefun.widgets.inspector import StateInspector, StateRow, StateTable
+from statefun.widgets.message_bytes import Encoding, MessageBytes, MessageBytesView
 from statefun.widgets.module_view import (
     ModuleReport,
     ModuleYamlView,
@@ -34,8 +36,13 @@ __all__ = [
     "Dashboard",
     "EgressLines",
     "EgressLog",
+    "Encoding",
+    "ExchangeTrees",
+    "ExchangeView",
     "GreetRequestSender",
     "GreetSender",
+    "MessageBytes",
+    "MessageBytesView",
     "ModuleReport",
     "ModuleYamlView",
     "StateInspector",
@@ -44,5 +51,6 @@ __all__ = [
     "TraceView",
     "describe_module",
     "format_record",
+    "message_tree",
     "validate_module_text",
 ]
