@@ -93,22 +93,24 @@ def _check_request(request: object, greet_request: type[Message]) -> Message:
     if isinstance(request, str):
         _wrong(
             _(
-                "request is the text {got!r}, not a message. Build the message: "
+                "`request` is the text {got!r}, not a message. Build the message: "
                 "GreetRequest(name={got!r})."
             ).format(got=request)
         )
     if request is greet_request:
-        _wrong(_('request is the class GreetRequest itself; call it: GreetRequest(name="Jerry").'))
+        _wrong(
+            _('`request` is the class GreetRequest itself; call it: GreetRequest(name="Jerry").')
+        )
     if not isinstance(request, greet_request):
         _wrong(
             _(
-                'request is a {type}; it should be a GreetRequest: GreetRequest(name="Jerry").'
+                '`request` is a {type}; it should be a GreetRequest: GreetRequest(name="Jerry").'
             ).format(type=type(request).__name__)
         )
     if not request.name:  # type: ignore[attr-defined]
         _wrong(
             _(
-                "request has no name. A field at its default value is not written at all, so "
+                "`request` has no name. A field at its default value is not written at all, so "
                 'this GreetRequest is zero bytes: give it a name, GreetRequest(name="Jerry").'
             )
         )
@@ -122,22 +124,22 @@ def _check_envelope(
         if request is not None and envelope == request.SerializeToString():
             _wrong(
                 _(
-                    "envelope is the request's bytes alone: without a type URL, the receiver "
+                    "`envelope` is the request's bytes alone: without a type URL, the receiver "
                     "cannot tell what they are. Put them in an Any: Any(type_url=..., "
                     "value=...)."
                 )
             )
-        _wrong(_("envelope is bytes; it should be a google.protobuf.Any message."))
+        _wrong(_("`envelope` is bytes; it should be a google.protobuf.Any message."))
     if isinstance(envelope, greet_request):
         _wrong(
             _(
-                "envelope is the GreetRequest itself. The ingress wraps the bytes of the "
+                "`envelope` is the GreetRequest itself. The ingress wraps the bytes of the "
                 "message in a google.protobuf.Any, together with a type URL."
             )
         )
     if not isinstance(envelope, AnyMessage):
         _wrong(
-            _("envelope is a {type}; it should be a google.protobuf.Any message.").format(
+            _("`envelope` is a {type}; it should be a google.protobuf.Any message.").format(
                 type=type(envelope).__name__
             )
         )
@@ -146,14 +148,14 @@ def _check_envelope(
     if not got:
         _wrong(
             _(
-                "envelope has no type URL, so nobody can tell what its bytes are. Use the one "
+                "`envelope` has no type URL, so nobody can tell what its bytes are. Use the one "
                 "of module.yaml: type_url=route.type_url ({expected!r})."
             ).format(**fmt)
         )
     if "/" not in got:
         _wrong(
             _(
-                "envelope's type URL {got!r} has no '/'. Only the text after the last '/' "
+                "`envelope`'s type URL {got!r} has no '/'. Only the text after the last '/' "
                 "names the type, so a URL without one never matches. Use module.yaml's: "
                 "{expected!r}."
             ).format(**fmt)
@@ -162,14 +164,14 @@ def _check_envelope(
     if named != FULL_NAME:
         _wrong(
             _(
-                "envelope's type URL {got!r} names {named!r}, but the bytes are a "
+                "`envelope`'s type URL {got!r} names {named!r}, but the bytes are a "
                 "GreetRequest, whose full name (package + message) is {full_name!r}."
             ).format(named=named, **fmt)
         )
     if got != expected_url:
         _wrong(
             _(
-                "envelope's type URL is {got!r}. It names the right type, and a function would "
+                "`envelope`'s type URL is {got!r}. It names the right type, and a function would "
                 "unpack it, but the ingress writes module.yaml's typeUrl verbatim: {expected!r} "
                 "(route.type_url). (Any.Pack writes the prefix type.googleapis.com/.)"
             ).format(**fmt)
@@ -182,7 +184,7 @@ def _check_envelope(
             if not held:
                 _wrong(
                     _(
-                        "envelope holds no bytes: its value should be the request's, "
+                        "`envelope` holds no bytes: its value should be the request's, "
                         "request.SerializeToString()."
                     )
                 )
@@ -193,13 +195,13 @@ def _check_envelope(
             if other is not None and other.name != name:  # type: ignore[attr-defined]
                 _wrong(
                     _(
-                        "envelope holds the GreetRequest of {other!r}, but request is {name!r}: "
+                        "`envelope` holds the GreetRequest of {other!r}, but request is {name!r}: "
                         "pack request itself."
                     ).format(other=other.name, name=name)  # type: ignore[attr-defined]
                 )
             _wrong(
                 _(
-                    "envelope's value is {got}, but request encodes as {expected}: use the "
+                    "`envelope`'s value is {got}, but request encodes as {expected}: use the "
                     "message's own bytes, request.SerializeToString()."
                 ).format(got=_shown(held), expected=_shown(real))
             )
@@ -209,7 +211,7 @@ def _check_envelope(
 def _check_type_url(type_url: object, envelope: AnyMessage | None, expected_url: str) -> None:
     if not isinstance(type_url, str):
         _wrong(
-            _("type_url is a {type}; it should be the text of the envelope's type URL.").format(
+            _("`type_url` is a {type}; it should be the text of the envelope's type URL.").format(
                 type=type(type_url).__name__
             )
         )
@@ -220,14 +222,14 @@ def _check_type_url(type_url: object, envelope: AnyMessage | None, expected_url:
     if type_url == wanted.rsplit("/", 1)[-1]:
         _wrong(
             _(
-                "type_url is {got!r}, the full name alone; the type URL is the whole text, "
+                "`type_url` is {got!r}, the full name alone; the type URL is the whole text, "
                 "prefix and '/' included: {expected!r}. Read it from the envelope: "
                 "envelope.type_url."
             ).format(**fmt)
         )
     _wrong(
         _(
-            "type_url is {got!r}, but the envelope's type URL is {expected!r}. Read it from the "
+            "`type_url` is {got!r}, but the envelope's type URL is {expected!r}. Read it from the "
             "envelope: envelope.type_url."
         ).format(**fmt)
     )
@@ -240,33 +242,33 @@ def _check_value(
         if real is not None and value.replace(" ", "") == real.hex():
             _wrong(
                 _(
-                    "value is the hex text {got!r}. Keep the bytes themselves: envelope.value "
+                    "`value` is the hex text {got!r}. Keep the bytes themselves: envelope.value "
                     "(.hex() is only for printing them)."
                 ).format(got=value)
             )
         _wrong(
             _(
-                "value is the text {got!r}; the value of an Any is bytes. Read it from the "
+                "`value` is the text {got!r}; the value of an Any is bytes. Read it from the "
                 "envelope: envelope.value."
             ).format(got=value)
         )
     if isinstance(value, Message):
         _wrong(
             _(
-                "value is a {type} message; the value of an Any is bytes, the serialized "
+                "`value` is a {type} message; the value of an Any is bytes, the serialized "
                 "message: envelope.value."
             ).format(type=type(value).__name__)
         )
     if not isinstance(value, bytes):
         _wrong(
-            _("value is a {type}; it should be the envelope's value bytes: envelope.value.").format(
-                type=type(value).__name__
-            )
+            _(
+                "`value` is a {type}; it should be the envelope's value bytes: envelope.value."
+            ).format(type=type(value).__name__)
         )
     if envelope is not None and value == envelope.SerializeToString() and value != real:
         _wrong(
             _(
-                "value holds the bytes of the whole envelope ({got} bytes, the type URL "
+                "`value` holds the bytes of the whole envelope ({got} bytes, the type URL "
                 "included); the value field is only the message's {expected} bytes: "
                 "envelope.value."
             ).format(got=len(value), expected=len(envelope.value))
@@ -274,7 +276,7 @@ def _check_value(
     if real is not None and value != real:
         _wrong(
             _(
-                "value is {got}, but the request encodes as {expected}. Read it from the "
+                "`value` is {got}, but the request encodes as {expected}. Read it from the "
                 "envelope: envelope.value."
             ).format(got=_shown(value), expected=_shown(real))
         )
@@ -320,7 +322,7 @@ def _check(request: object, envelope: object, type_url: object, value: object) -
         )
     assert message is not None and packed is not None and real is not None
     return _(
-        "request is {size} bytes, {bytes}: field 1 (0a), the length, then the name in UTF-8. "
+        "`request` is {size} bytes, {bytes}: field 1 (0a), the length, then the name in UTF-8. "
         "The envelope holds those bytes unchanged, with the type URL {type_url!r}: the receiver "
         "learns the type from the text after the last '/'."
     ).format(size=len(real), bytes=_shown(real), type_url=packed.type_url)

@@ -255,7 +255,7 @@ def _check(app: object) -> str:
         _not_attempted(_("pass your Flask app: check_step_5(app)."))
     if not isinstance(app, Flask):
         _wrong(
-            _("check_step_5 takes your Flask app (app = Flask(__name__)), got a {type}.").format(
+            _("`check_step_5` takes your Flask app (app = Flask(__name__)), got a {type}.").format(
                 type=type(app).__name__
             )
         )

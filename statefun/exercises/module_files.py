@@ -176,7 +176,7 @@ def _check(fixes: object, ttl_module: object) -> str:
         untouched.append("fixes")
     elif not isinstance(fixes, list | tuple) or len(fixes) != len(BROKEN):
         _wrong(
-            _("fixes should be the list of the {count} module.yaml texts, fixed.").format(
+            _("`fixes` should be the list of the {count} module.yaml texts, fixed.").format(
                 count=len(BROKEN)
             )
         )
@@ -222,7 +222,7 @@ def _check(fixes: object, ttl_module: object) -> str:
 
 
 def _check_ttl(ttl_module: object) -> None:
-    label = "ttl_module"
+    label = "`ttl_module`"
     if not isinstance(ttl_module, str):
         _wrong(
             _("{label} is a {type}; it should be the text of a module.yaml.").format(

@@ -74,21 +74,21 @@ def test_step_1_right_answers_are_checked_against_the_real_encoding() -> None:
 
 def test_step_1_values_typed_by_hand_count_when_they_are_right() -> None:
     assert step_1(value=b"\n\x05Jerry", type_url="com.googleapis/example.GreetRequest").correct
-    wrong(step_1(value=b"\n\x05Jery"), "value is 0a 05 4a 65 72 79", "0a 05 4a 65 72 72 79")
+    wrong(step_1(value=b"\n\x05Jery"), "`value` is 0a 05 4a 65 72 79", "0a 05 4a 65 72 72 79")
 
 
 @pytest.mark.parametrize(
     ("change", "fragments"),
     [
-        ({"request": "Jerry"}, ["request is the text 'Jerry'", "GreetRequest(name='Jerry')"]),
+        ({"request": "Jerry"}, ["`request` is the text 'Jerry'", "GreetRequest(name='Jerry')"]),
         ({"request": GreetRequest}, ["the class GreetRequest itself"]),
-        ({"request": SeenCount(seen=1)}, ["request is a SeenCount"]),
-        ({"request": GreetRequest()}, ["request has no name", "zero bytes"]),
+        ({"request": SeenCount(seen=1)}, ["`request` is a SeenCount"]),
+        ({"request": GreetRequest()}, ["`request` has no name", "zero bytes"]),
         ({"envelope": JERRY.SerializeToString()}, ["the request's bytes alone", "type URL"]),
-        ({"envelope": b"x"}, ["envelope is bytes"]),
-        ({"envelope": JERRY}, ["envelope is the GreetRequest itself"]),
-        ({"envelope": {"type_url": URL}}, ["envelope is a dict"]),
-        ({"envelope": envelope(type_url="")}, ["envelope has no type URL", URL]),
+        ({"envelope": b"x"}, ["`envelope` is bytes"]),
+        ({"envelope": JERRY}, ["`envelope` is the GreetRequest itself"]),
+        ({"envelope": {"type_url": URL}}, ["`envelope` is a dict"]),
+        ({"envelope": envelope(type_url="")}, ["`envelope` has no type URL", URL]),
         ({"envelope": envelope(type_url="example.GreetRequest")}, ["has no '/'", URL]),
         (
             {"envelope": envelope(type_url="com.googleapis/example.GreetResponse")},
@@ -102,19 +102,19 @@ def test_step_1_values_typed_by_hand_count_when_they_are_right() -> None:
             {"envelope": envelope(type_url="type.googleapis.com/example.GreetRequest")},
             ["writes module.yaml's typeUrl verbatim", "Any.Pack"],
         ),
-        ({"envelope": envelope(value=b"")}, ["envelope holds no bytes"]),
+        ({"envelope": envelope(value=b"")}, ["`envelope` holds no bytes"]),
         (
             {"envelope": envelope(value=GreetRequest(name="Elaine").SerializeToString())},
             ["the GreetRequest of 'Elaine', but request is 'Jerry'"],
         ),
-        ({"envelope": envelope(value=b"Jerry")}, ["envelope's value is 4a 65 72 72 79"]),
+        ({"envelope": envelope(value=b"Jerry")}, ["`envelope`'s value is 4a 65 72 72 79"]),
         ({"type_url": "example.GreetRequest"}, ["the full name alone", "envelope.type_url"]),
         ({"type_url": "type.googleapis.com/x"}, ["but the envelope's type URL is"]),
-        ({"type_url": 3}, ["type_url is a int"]),
+        ({"type_url": 3}, ["`type_url` is a int"]),
         ({"value": JERRY.SerializeToString().hex(" ")}, ["the hex text", "envelope.value"]),
-        ({"value": "Jerry"}, ["value is the text 'Jerry'"]),
-        ({"value": JERRY}, ["value is a GreetRequest message", "envelope.value"]),
-        ({"value": 7}, ["value is a int"]),
+        ({"value": "Jerry"}, ["`value` is the text 'Jerry'"]),
+        ({"value": JERRY}, ["`value` is a GreetRequest message", "envelope.value"]),
+        ({"value": 7}, ["`value` is a int"]),
         (
             {"value": envelope().SerializeToString()},
             ["the bytes of the whole envelope (46 bytes", "only the message's 7 bytes"],
@@ -129,7 +129,7 @@ def test_step_1_not_attempted_names_what_is_missing(starter_answers: Answers) ->
     not_attempted(check_step_1(), "request, envelope, type_url, value")
     not_attempted(step_1(type_url=..., value=...), "type_url, value")
     # a wrong answer is reported before the missing ones
-    wrong(step_1(request="Jerry", value=...), "request is the text")
+    wrong(step_1(request="Jerry", value=...), "`request` is the text")
 
 
 def test_step_1_solution_prints_the_bytes(
@@ -325,8 +325,8 @@ def test_step_6_each_wrong_fix_is_explained(number: int, text: Any, fragments: l
 @pytest.mark.parametrize(
     ("ttl", "fragments"),
     [
-        (FIXED[0], ['ttl_module is version "1.0"', 'format "2.0"']),
-        (TTL.replace('"2.0"', '"1.0"'), ["ttl_module does not load", 'under version "1.0"']),
+        (FIXED[0], ['`ttl_module` is version "1.0"', 'format "2.0"']),
+        (TTL.replace('"2.0"', '"1.0"'), ["`ttl_module` does not load", 'under version "1.0"']),
         (TTL.replace("expireAfter", "expiresAfter"), ["with a warning", "expireAfter"]),
         (TTL.replace("expireAfter: 60s", "expireAfter: 60"), ["not a string", "unit"]),
         (TTL.replace("60s", "1h"), ["expires after 1:00:00", "60 s"]),
@@ -336,7 +336,7 @@ def test_step_6_each_wrong_fix_is_explained(number: int, text: Any, fragments: l
         ),
         (TTL.replace("type: example/greeter", "type: example/greet"), ["does not fit greeter.py"]),
         (TTL.replace("seen_count", "visits"), ["states is ('visits',)"]),
-        (None, ["ttl_module is a NoneType"]),
+        (None, ["`ttl_module` is a NoneType"]),
     ],
 )
 def test_step_6_each_wrong_ttl_module_is_explained(ttl: Any, fragments: list[str]) -> None:
