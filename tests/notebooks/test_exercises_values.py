@@ -11,6 +11,7 @@ import pytest
 from google.protobuf.any_pb2 import Any as AnyMessage
 from messages_pb2 import GreetRequest, SeenCount
 
+import greeter
 from statefun.exercises import (
     EXERCISES,
     CheckResult,
@@ -22,6 +23,7 @@ from statefun.exercises import (
 from statefun.exercises.flask_route import GOLDEN_REQUEST, GOLDEN_RESPONSE
 from statefun.exercises.module_files import BROKEN, FIXED
 from statefun.i18n import set_language
+from statefun.local import ModuleYamlError, check_module, parse_module
 
 ROOT = Path(__file__).resolve().parents[2]
 Answers = Callable[[int, str], tuple[Any, ...]]
@@ -70,6 +72,15 @@ def test_step_1_right_answers_are_checked_against_the_real_encoding() -> None:
     data = long.SerializeToString()
     assert data[1:3] == bytes([0xC8, 0x01])  # 200 bytes: a two-byte length
     assert check_step_1(long, envelope(value=data), URL, data).correct
+
+
+def test_step_1_any_pack_with_the_module_prefix_is_right() -> None:
+    packed = AnyMessage()
+    packed.Pack(JERRY, type_url_prefix="com.googleapis/")
+    assert step_1(envelope=packed, type_url=packed.type_url, value=packed.value).correct
+    default = AnyMessage()
+    default.Pack(JERRY)  # type.googleapis.com/
+    wrong(step_1(envelope=default), "verbatim")
 
 
 def test_step_1_values_typed_by_hand_count_when_they_are_right() -> None:
@@ -274,9 +285,27 @@ def with_fix(number: int, text: str) -> list[Any]:
 
 def test_step_6_each_broken_file_is_broken_in_its_own_way() -> None:
     assert len(set(BROKEN)) == len(BROKEN) == 4
-    messages = [step_6(with_fix(n, text)).message for n, text in enumerate(BROKEN, start=1)]
-    # each left as given is "not attempted"; the parser's verdicts differ
-    assert all(m.startswith("still as given: file") for m in messages)
+    verdicts = []
+    for text in BROKEN:
+        try:
+            module = parse_module(text, path="module.yaml")
+        except ModuleYamlError as error:
+            verdicts.append(str(error))
+        else:
+            problems = check_module(module, greeter.functions)  # type: ignore[attr-defined]
+            assert problems, text
+            verdicts.append(problems[0])
+    expected = [
+        "module.yaml:14: line 14 starts with a tab",
+        "module.yaml:14: module.spec.functions[0].function.spec.states: not a list",
+        "module.yaml:10: module.spec.functions[0].function.meta.kind: unknown function kind",
+        "function type 'example/greet' is declared in module.yaml:8 but no Python function",
+    ]
+    assert [v[: len(e)] for v, e in zip(verdicts, expected, strict=True)] == expected
+    # left as given, a file is "not attempted"; its fix is checked like the others
+    for number, text in enumerate(BROKEN, start=1):
+        result = step_6(with_fix(number, text))
+        not_attempted(result, f"still as given: file {number}.")
 
 
 @pytest.mark.parametrize(
