@@ -65,12 +65,17 @@ _TTL_FILE = _FILE.replace('version: "1.0"', 'version: "2.0"').replace(
 )
 
 
-def _listing(texts: tuple[str, ...], ttl: str) -> str:
+def _listing(head: str, texts: tuple[str, ...], ttl: str) -> str:
+    """The exercise cell: ``head`` (comments), ``fixes = [...]`` holding ``texts``, then ``ttl``."""
     items = "".join(f'    """\\\n{text}""",\n' for text in texts)
-    return f"fixes = [\n{items}]\n\n{ttl}"
+    return f"{head}fixes = [\n{items}]\n\n{ttl}"
 
 
 STARTER = _listing(
+    "# en: Four module.yaml files, each broken in a different way. Run try_module(text) on each\n"
+    "# en: (or parse_module and check_module), read what it says, and fix the text in place.\n"
+    "# zh: 四个 module.yaml 文件，各有一处不同的错误。对每个运行 try_module(text)\n"
+    "# zh: （或 parse_module 和 check_module），读懂提示，然后直接修改文本。\n",
     BROKEN,
     """\
 # en: The same function in format "2.0", where seen_count expires 60 s after the last visit
@@ -80,19 +85,14 @@ STARTER = _listing(
 ttl_module = ...
 """,
 )
-STARTER = (
-    "# en: Four module.yaml files, each broken in a different way. Run try_module(text) on each\n"
-    "# en: (or parse_module and check_module), read what it says, and fix the text in place.\n"
-    "# zh: 四个 module.yaml 文件，各有一处不同的错误。对每个运行 try_module(text)\n"
-    "# zh: （或 parse_module 和 check_module），读懂提示，然后直接修改文本。\n" + STARTER
-)
 
-SOLUTION = _listing(FIXED, f'ttl_module = """\\\n{_TTL_FILE}"""\n')
-SOLUTION = (
+SOLUTION = _listing(
     "# en: 1: spaces instead of the tab; 2: the dash of the list item; 3: `kind: http`\n"
     "# en: (the 2.x kind); 4: the type greeter.py binds, example/greeter.\n"
     "# zh: 1：用空格代替制表符；2：补上列表项的短横线；3：`kind: http`（2.x 的写法）；\n"
-    "# zh: 4：greeter.py 绑定的类型 example/greeter。\n" + SOLUTION
+    "# zh: 4：greeter.py 绑定的类型 example/greeter。\n",
+    FIXED,
+    f'ttl_module = """\\\n{_TTL_FILE}"""\n',
 )
 
 PREAMBLE = """\

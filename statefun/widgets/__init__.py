@@ -7,6 +7,8 @@ drive without a browser)::
     sender.name.value = "Bob"; sender.send_button.click()
     StateInspector(rt).table.lines()           # ['example/greeter/Bob  seen_count=...']
     EgressLog(rt).lines.lines                  # ['Bob:\\tWelcome Bob']
+    MessageBytesView(GreetRequest).encoding    # a name's bytes and its Any (no runtime)
+    ExchangeView(exchanges).lines()            # a request and its response, decoded as trees
 
 Views follow the runtime's own events (``rt.subscribe``), so they show what it holds.
 """

@@ -110,6 +110,7 @@ class Encoding:
 
     @property
     def text(self) -> str:
+        """:meth:`lines` as one text."""
         return "\n".join(self.lines())
 
 
