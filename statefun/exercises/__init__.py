@@ -8,17 +8,31 @@ In a notebook::
     hint_step_4(1)        # a nudge; hint_step_4(2), (3) say more
     solution_step_4()     # prints a solution
 
-Each checker runs your function in a fresh :class:`~statefun.local.LocalRuntime` on the
-repository's module.yaml (or ``module=...``) and looks at what it did: its greetings on the
-egress, its state, its timers.
+The checkers of steps 2, 3, 4 and 8 run your function in a fresh
+:class:`~statefun.local.LocalRuntime` on the repository's module.yaml (or ``module=...``) and
+look at what it did: its greetings on the egress, its state, its timers. The others check
+values: step 1 a message, its ``Any`` and their bytes (``check_step_1(request, envelope,
+type_url, value)``), step 5 a Flask app (``check_step_5(app)``, which posts the golden request
+to it), step 6 module.yaml texts (``check_step_6(fixes, ttl_module)``).
 """
 
 from __future__ import annotations
 
-from statefun.exercises import first_function, reset, response, state
+from statefun.exercises import (
+    envelope,
+    first_function,
+    flask_route,
+    module_files,
+    reset,
+    response,
+    state,
+)
 from statefun.exercises.catalog import Exercise, localize
+from statefun.exercises.envelope import check_step_1
 from statefun.exercises.environment import EnvironmentReport, check_environment
 from statefun.exercises.first_function import check_step_2
+from statefun.exercises.flask_route import check_step_5
+from statefun.exercises.module_files import check_step_6
 from statefun.exercises.reset import check_step_8
 from statefun.exercises.response import check_step_3
 from statefun.exercises.result import CheckResult, Status
@@ -31,31 +45,47 @@ __all__ = [
     "Exercise",
     "Status",
     "check_environment",
+    "check_step_1",
     "check_step_2",
     "check_step_3",
     "check_step_4",
+    "check_step_5",
+    "check_step_6",
     "check_step_8",
+    "hint_step_1",
     "hint_step_2",
     "hint_step_3",
     "hint_step_4",
+    "hint_step_5",
+    "hint_step_6",
     "hint_step_8",
     "localize",
+    "solution_step_1",
     "solution_step_2",
     "solution_step_3",
     "solution_step_4",
+    "solution_step_5",
+    "solution_step_6",
     "solution_step_8",
 ]
 
 #: Every exercise by step number.
 EXERCISES: dict[int, Exercise] = {
-    m.EXERCISE.step: m.EXERCISE for m in (first_function, response, state, reset)
+    m.EXERCISE.step: m.EXERCISE
+    for m in (envelope, first_function, response, state, flask_route, module_files, reset)
 }
 
+hint_step_1 = EXERCISES[1].hint
 hint_step_2 = EXERCISES[2].hint
 hint_step_3 = EXERCISES[3].hint
 hint_step_4 = EXERCISES[4].hint
+hint_step_5 = EXERCISES[5].hint
+hint_step_6 = EXERCISES[6].hint
 hint_step_8 = EXERCISES[8].hint
+solution_step_1 = EXERCISES[1].show_solution
 solution_step_2 = EXERCISES[2].show_solution
 solution_step_3 = EXERCISES[3].show_solution
 solution_step_4 = EXERCISES[4].show_solution
+solution_step_5 = EXERCISES[5].show_solution
+solution_step_6 = EXERCISES[6].show_solution
 solution_step_8 = EXERCISES[8].show_solution

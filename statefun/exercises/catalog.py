@@ -50,6 +50,9 @@ class Exercise:
     ``title`` and ``hints`` are English messages (marked with ``N_``), from a nudge to nearly
     the answer, translated when shown. ``preamble`` is the code a notebook runs before the
     exercise cell (imports and a fresh ``functions``); the tests run the solution after it.
+    ``answers`` are the names the exercise cell defines and the check cell passes to
+    ``check_step_N``, in order: ``("greet",)`` for a function, or values such as
+    ``("request", "envelope", "type_url", "value")``.
     """
 
     step: int
@@ -59,10 +62,11 @@ class Exercise:
     hints: tuple[str, ...]
     preamble: str
     checker: Callable[..., CheckResult]
+    answers: tuple[str, ...] = ("greet",)
 
-    def check(self, target: object, **kwargs: object) -> CheckResult:
-        """Check ``target``, the learner's function (or what the step takes), with the checker."""
-        return self.checker(target, **kwargs)
+    def check(self, *answers: object, **kwargs: object) -> CheckResult:
+        """Run the checker on the learner's answers (see :attr:`answers`)."""
+        return self.checker(*answers, **kwargs)
 
     def hint(self, n: int = 1) -> None:
         """Print hint ``n`` (1 = the gentlest) in the current language."""

@@ -7,6 +7,8 @@ drive without a browser)::
     sender.name.value = "Bob"; sender.send_button.click()
     StateInspector(rt).table.lines()           # ['example/greeter/Bob  seen_count=...']
     EgressLog(rt).lines.lines                  # ['Bob:\\tWelcome Bob']
+    MessageBytesView(GreetRequest).encoding    # a name's bytes and its Any (no runtime)
+    ExchangeView(exchanges).lines()            # a request and its response, decoded as trees
 
 Views follow the runtime's own events (``rt.subscribe``), so they show what it holds.
 """
@@ -18,7 +20,9 @@ from statefun.widgets import _requires  # noqa: F401
 from statefun.widgets.clock import ClockControls, ClockDriver
 from statefun.widgets.dashboard import Dashboard
 from statefun.widgets.egress_log import EgressLines, EgressLog, format_record
+from statefun.widgets.exchange_view import ExchangeTrees, ExchangeView, message_tree
 from statefun.widgets.inspector import StateInspector, StateRow, StateTable
+from statefun.widgets.message_bytes import Encoding, MessageBytes, MessageBytesView
 from statefun.widgets.module_view import (
     ModuleReport,
     ModuleYamlView,
@@ -36,8 +40,13 @@ __all__ = [
     "Dashboard",
     "EgressLines",
     "EgressLog",
+    "Encoding",
+    "ExchangeTrees",
+    "ExchangeView",
     "GreetRequestSender",
     "GreetSender",
+    "MessageBytes",
+    "MessageBytesView",
     "ModuleReport",
     "ModuleYamlView",
     "StateInspector",
@@ -46,5 +55,6 @@ __all__ = [
     "TraceView",
     "describe_module",
     "format_record",
+    "message_tree",
     "validate_module_text",
 ]

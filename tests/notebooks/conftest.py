@@ -43,6 +43,14 @@ def define_greet(step: int, source: str) -> Callable[..., Any]:
     return namespace["greet"]  # type: ignore[no-any-return]
 
 
+def define_answers(step: int, source: str) -> tuple[Any, ...]:
+    """The answers (``Exercise.answers``) that ``source`` defines, after the preamble."""
+    namespace: dict[str, Any] = {"__name__": "__main__"}  # a notebook's (Flask(__name__))
+    run_cell(EXERCISES[step].preamble, namespace)
+    run_cell(source, namespace)
+    return tuple(namespace[name] for name in EXERCISES[step].answers)
+
+
 def _solution(step: int) -> Callable[..., Any]:
     return define_greet(step, localize(EXERCISES[step].solution, "en"))
 
@@ -67,6 +75,24 @@ def starter() -> Callable[..., Callable[..., Any]]:
 def define() -> Callable[[int, str], Callable[..., Any]]:
     """``define(step, source)``: the learner's ``greet`` from a cell's source."""
     return define_greet
+
+
+@pytest.fixture
+def answers() -> Callable[[int, str], tuple[Any, ...]]:
+    """``answers(step, source)``: what a cell defines for ``check_step_N(*answers)``."""
+    return define_answers
+
+
+@pytest.fixture
+def solution_answers() -> Callable[[int], tuple[Any, ...]]:
+    """``solution_answers(step)``: the answers of the solution notebooks."""
+    return lambda step: define_answers(step, localize(EXERCISES[step].solution, "en"))
+
+
+@pytest.fixture
+def starter_answers() -> Callable[..., tuple[Any, ...]]:
+    """``starter_answers(step, lang)``: the answers of the practice notebooks, as given."""
+    return lambda step, lang="en": define_answers(step, localize(EXERCISES[step].starter, lang))
 
 
 @pytest.fixture

@@ -62,8 +62,13 @@ def test_public_names() -> None:
         "Dashboard",
         "EgressLines",
         "EgressLog",
+        "Encoding",
+        "ExchangeTrees",
+        "ExchangeView",
         "GreetRequestSender",
         "GreetSender",
+        "MessageBytes",
+        "MessageBytesView",
         "ModuleReport",
         "ModuleYamlView",
         "StateInspector",
@@ -72,6 +77,7 @@ def test_public_names() -> None:
         "TraceView",
         "describe_module",
         "format_record",
+        "message_tree",
         "validate_module_text",
     ]
 

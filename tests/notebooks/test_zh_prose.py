@@ -259,7 +259,7 @@ def test_the_detector_reads_markdown_comments_docstrings_and_outputs(tmp_path: P
 
 
 def test_there_are_chinese_notebooks() -> None:
-    assert len(ZH) == 13  # 9 solution editions and 4 practice editions
+    assert len(ZH) == 16  # 9 solution editions and 7 practice editions
 
 
 @pytest.mark.parametrize("path", ZH, ids=lambda p: str(p.relative_to(ROOT / "notebooks" / "zh")))
