@@ -53,9 +53,13 @@ def progress_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if explicit := env.get(PROGRESS_ENV):
         return Path(explicit).expanduser()
-    from statefun.flink.jars import cache_dir  # the one definition of the user cache
-
-    return cache_dir(env) / "progress.json"
+    # The user cache's rule is statefun.flink.jars.cache_dir's; not imported from there, because
+    # the checkers also run where statefun.flink cannot be imported (the browser edition).
+    if cache := env.get("STATEFUN_LAB_CACHE"):
+        return Path(cache).expanduser().resolve() / "progress.json"
+    xdg = env.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return (base / "statefun-lab").resolve() / "progress.json"
 
 
 @dataclass(frozen=True)

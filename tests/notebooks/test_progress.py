@@ -44,6 +44,10 @@ def test_where_the_file_is(tmp_path: Path) -> None:
     assert progress_path(cache) == (tmp_path / "c").resolve() / "progress.json"
     xdg = {"XDG_CACHE_HOME": str(tmp_path / "x")}
     assert progress_path(xdg) == (tmp_path / "x" / "statefun-lab").resolve() / "progress.json"
+    from statefun.flink.jars import cache_dir  # the same user cache as the jars'
+
+    for env in ({}, cache, xdg, {**cache, **xdg}):
+        assert progress_path(env) == cache_dir(env) / "progress.json"
 
 
 def test_only_a_correct_result_is_recorded(progress_file: Path) -> None:
