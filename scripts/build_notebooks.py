@@ -142,15 +142,13 @@ NEXT_MD = {
         "**That was the last step.** Well done! Back to [00 · Start here]({start}), or to the "
         "[list of steps]({index})."
     ),
-    (
-        "zh",
-        "practice",
-    ): "**下一步：[{title}]({practice})**（练习版；[参考答案版]({solution})里有答案）。",
+    ("zh", "practice"): (
+        "**下一步：[{title}]({practice})**（练习版；[参考答案版]({solution})里有答案）。"
+    ),
     ("zh", "only"): "**下一步：[{title}]({solution})**。",
-    (
-        "zh",
-        "end",
-    ): "**这是最后一步。** 做得好！回到[00 · {start_title}]({start})，或者看[全部步骤]({index})。",
+    ("zh", "end"): (
+        "**这是最后一步。** 做得好！回到[00 · {start_title}]({start})，或者看[全部步骤]({index})。"
+    ),
 }
 STEPS_HEADER = {
     "en": "| step | notebook | what you learn |\n| --- | --- | --- |",

@@ -51,14 +51,15 @@ class ProgressTable:
     """The logic of :class:`ProgressView`: the exercises and what the progress file says."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
+        self._source = path  # None: the file statefun.exercises.progress.progress_path() names
+        #: The file read last.
+        self.path: Path | None = None
         self.rows: list[ProgressRow] = []
-        self.path = path
         self.refresh()
 
     def refresh(self) -> list[ProgressRow]:
         """Re-read the progress file."""
-        progress = load_progress(self._path)
+        progress = load_progress(self._source)
         self.path = progress.path
         rows = []
         for step in sorted(EXERCISES):
@@ -98,6 +99,7 @@ class ProgressView:
         self.widget = w.VBox([w.HBox([self.title, self.refresh_button]), self.html, self.where])
 
     def refresh(self) -> None:
+        """Re-read the progress file and redraw (what *Refresh* does)."""
         self.table.refresh()
         self._render()
 
