@@ -23,3 +23,9 @@ class SeenCount(_message.Message):
     SEEN_FIELD_NUMBER: _ClassVar[int]
     seen: int
     def __init__(self, seen: _Optional[int] = ...) -> None: ...
+
+class Reset(_message.Message):
+    __slots__ = ("seen",)
+    SEEN_FIELD_NUMBER: _ClassVar[int]
+    seen: int
+    def __init__(self, seen: _Optional[int] = ...) -> None: ...

@@ -101,7 +101,6 @@ WALKTHROUGH = (
     "greeter",
     "generator",
     "docker",
-    "statefun/exercises/protos/lab_notebooks.proto",
 )
 #: JupyterLab settings for the site: no news or update checks (they would leave the origin),
 #: and every cell in the page (the notebooks are short; find-in-page sees all of them).

@@ -10,6 +10,10 @@ language), and ``exercise: N`` cells whose starter and solution come from
 * ``notebooks/{en,zh}/practice/NN-name.ipynb`` for notebooks with exercises (starter code),
 * ``notebooks/README.md`` (the index),
 
+and ends every notebook with a generated footer: the progress view (which checkers passed in
+this environment) and a link to the next step, its practice edition when it has one. A
+``steps`` cell (in 00) becomes the table of every step, linked the same way.
+
 then runs every notebook with nbclient (kernel ``python3`` of this virtual environment) so the
 committed outputs are the nbval contract. The editions of one notebook share every code cell
 (up to translated comments and the language they select in their setup cell), so their outputs
@@ -58,6 +62,7 @@ nbformat: Any = _nbformat  # it has no type hints
 
 sys.path.insert(0, str(ROOT))
 from statefun.exercises import EXERCISES, localize  # noqa: E402
+from statefun.exercises.progress import PROGRESS_ENV  # noqa: E402
 
 #: The first code cell of every notebook (kept in one place so all notebooks agree).
 SETUP = """\
@@ -103,6 +108,58 @@ EDITION_BANNER = {
 }
 
 
+#: The generated footer of every notebook: the progress view, then the way on.
+PROGRESS_MD = {
+    "en": (
+        "## Your progress\n\n"
+        "Which exercises' checkers passed in this environment: ✅ with your own code, 📖 only "
+        "when the solution edition ran. The checkers keep this record themselves, in a small "
+        "file (its path is shown below); *Refresh* re-reads it after a check in another "
+        "notebook."
+    ),
+    "zh": (
+        "## 你的进度\n\n"
+        "在这个环境里哪些练习的检查器已经通过：✅ 表示用你自己的代码通过，"
+        "📖 表示只是运行了参考答案版。检查器会自己把结果记在一个小文件里（路径显示在下方）；"
+        "在别的笔记本里做完检查后，点*刷新*重新读取。"
+    ),
+}
+PROGRESS_CODE = """\
+# NBVAL_IGNORE_OUTPUT
+# en: Only displays a widget (what it shows depends on this machine's progress file).
+# zh: 只显示控件（显示的内容取决于本机的进度文件）。
+from statefun.widgets import ProgressView
+
+ProgressView()
+"""
+NEXT_MD = {
+    ("en", "practice"): (
+        "**Next: [{title}]({practice})**, the practice edition. Its "
+        "[solution edition]({solution}) has the answers."
+    ),
+    ("en", "only"): "**Next: [{title}]({solution})**.",
+    ("en", "end"): (
+        "**That was the last step.** Well done! Back to [00 · Start here]({start}), or to the "
+        "[list of steps]({index})."
+    ),
+    ("zh", "practice"): (
+        "**下一步：[{title}]({practice})**（练习版；[参考答案版]({solution})里有答案）。"
+    ),
+    ("zh", "only"): "**下一步：[{title}]({solution})**。",
+    ("zh", "end"): (
+        "**这是最后一步。** 做得好！回到[00 · {start_title}]({start})，或者看[全部步骤]({index})。"
+    ),
+}
+STEPS_HEADER = {
+    "en": "| step | notebook | what you learn |\n| --- | --- | --- |",
+    "zh": "| 步骤 | 笔记本 | 学什么 |\n| --- | --- | --- |",
+}
+STEPS_PRACTICE = {
+    "en": "[{title}]({practice}) · [solutions]({solution})",
+    "zh": "[{title}]({practice}) · [参考答案版]({solution})",
+}
+
+
 @dataclass(frozen=True)
 class Source:
     """One notebook's source."""
@@ -120,6 +177,52 @@ class Source:
     def editions(self) -> list[tuple[str, str]]:
         kinds = ("solution", "practice") if self.has_exercises else ("solution",)
         return [(lang, kind) for lang in LANGUAGES for kind in kinds]
+
+
+def title(source: Source, lang: str) -> str:
+    """``02 · The first function``."""
+    return f"{source.stem[:2]} · {source.title[lang]}"
+
+
+def _next_cell(source: Source, lang: str, kind: str, sources: list[Source]) -> str:
+    """The footer's way on: the next step's practice edition when it has one."""
+    here = edition_path(source.stem, lang, kind)
+    stems = [s.stem for s in sources]
+    following = sources[stems.index(source.stem) + 1 :]
+    if not following:
+        start = sources[0]
+        return NEXT_MD[(lang, "end")].format(
+            start=_relative(edition_path(start.stem, lang, "solution"), here),
+            start_title=start.title[lang],
+            index=_relative(NOTEBOOKS / "README.md", here),
+        )
+    nxt = following[0]
+    return NEXT_MD[(lang, "practice" if nxt.has_exercises else "only")].format(
+        title=title(nxt, lang),
+        practice=_relative(edition_path(nxt.stem, lang, "practice"), here),
+        solution=_relative(edition_path(nxt.stem, lang, "solution"), here),
+    )
+
+
+def _steps_table(cell: dict[str, Any], source: Source, lang: str, kind: str) -> str:
+    """A ``steps`` cell: a table of the steps 01 and on, each linked to its practice edition
+    first when it has one, with what it teaches (``cell["steps"][lang][N]``)."""
+    here = edition_path(source.stem, lang, kind)
+    rows = [STEPS_HEADER[lang]]
+    for other in load_sources():
+        number = int(other.stem[:2])
+        if number == 0:
+            continue
+        solution = _relative(edition_path(other.stem, lang, "solution"), here)
+        link = f"[{other.title[lang]}]({solution})"
+        if other.has_exercises:  # the practice edition first, the solutions one click away
+            link = STEPS_PRACTICE[lang].format(
+                title=other.title[lang],
+                practice=_relative(edition_path(other.stem, lang, "practice"), here),
+                solution=solution,
+            )
+        rows.append(f"| {other.stem[:2]} | {link} | {cell['steps'][lang][number]} |")
+    return "\n".join(rows)
 
 
 def load_sources(only: str | None = None) -> list[Source]:
@@ -196,6 +299,7 @@ def _tags(code: str, where: str) -> list[str]:
 
 def render(source: Source, lang: str, kind: str) -> Any:
     """The notebook of one edition, without outputs."""
+    every = load_sources()
     nb = nbformat.v4.new_notebook()
     cells = []
     for index, cell in enumerate(source.cells):
@@ -207,6 +311,8 @@ def render(source: Source, lang: str, kind: str) -> Any:
         elif "md" in cell:
             text = cell["md"][lang].rstrip("\n")
             cells.append(nbformat.v4.new_markdown_cell(text))
+        elif "steps" in cell:
+            cells.append(nbformat.v4.new_markdown_cell(_steps_table(cell, source, lang, kind)))
         elif "code" in cell:
             code = _code(cell["code"], lang)
             new = nbformat.v4.new_code_cell(code)
@@ -221,9 +327,14 @@ def render(source: Source, lang: str, kind: str) -> Any:
             new.metadata["tags"] = [f"exercise-step-{exercise.step}"]
             cells.append(new)
         else:
-            raise SystemExit(f"{source.stem}: cell {index} is neither md, code, exercise, setup")
+            raise SystemExit(
+                f"{source.stem}: cell {index} is neither md, code, exercise, steps, setup"
+            )
         if index == 0:
             cells.append(nbformat.v4.new_markdown_cell(_banner(source, lang, kind)))
+    cells.append(nbformat.v4.new_markdown_cell(PROGRESS_MD[lang]))
+    cells.append(nbformat.v4.new_code_cell(_code(PROGRESS_CODE, lang)))
+    cells.append(nbformat.v4.new_markdown_cell(_next_cell(source, lang, kind, every)))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number:02d}"
     nb.cells = cells
@@ -242,16 +353,19 @@ def readme(sources: list[Source]) -> str:
     rows_en = []
     rows_zh = []
     for s in sources:
-        practice = f" · [practice](en/practice/{s.stem}.ipynb)" if s.has_exercises else ""
-        practice_zh = f" · [练习版](zh/practice/{s.stem}.ipynb)" if s.has_exercises else ""
-        rows_en.append(
-            f"| {s.stem[:2]} | [{s.title['en']}](en/{s.stem}.ipynb){practice} | "
-            f"{s.teaches['en']} | {s.minutes} min |"
-        )
-        rows_zh.append(
-            f"| {s.stem[:2]} | [{s.title['zh']}](zh/{s.stem}.ipynb){practice_zh} | "
-            f"{s.teaches['zh']} | {s.minutes} 分钟 |"
-        )
+        # The practice edition first (where the learner works); the solutions one click away.
+        if s.has_exercises:
+            link_en = (
+                f"[{s.title['en']}](en/practice/{s.stem}.ipynb) · [solutions](en/{s.stem}.ipynb)"
+            )
+            link_zh = (
+                f"[{s.title['zh']}](zh/practice/{s.stem}.ipynb) · [参考答案版](zh/{s.stem}.ipynb)"
+            )
+        else:
+            link_en = f"[{s.title['en']}](en/{s.stem}.ipynb)"
+            link_zh = f"[{s.title['zh']}](zh/{s.stem}.ipynb)"
+        rows_en.append(f"| {s.stem[:2]} | {link_en} | {s.teaches['en']} | {s.minutes} min |")
+        rows_zh.append(f"| {s.stem[:2]} | {link_zh} | {s.teaches['zh']} | {s.minutes} 分钟 |")
     total = sum(s.minutes for s in sources)
     return README.format(
         rows_en="\n".join(rows_en),
@@ -277,7 +391,7 @@ From the repository root:
 
 ```bash
 make setup                                  # once: .venv with every pinned dependency
-.venv/bin/jupyter lab notebooks/            # then open en/00-start-here.ipynb
+.venv/bin/jupyter lab notebooks/            # then open en/00-start-here.ipynb (中文：zh/)
 ```
 
 If JupyterLab does not offer the kernel "Python 3 (ipykernel)" of `.venv`, run
@@ -290,13 +404,17 @@ environment and says how to fix what is off.
 | --- | --- | --- | --- |
 {rows_en}
 
+Work in the **practice editions** (`en/practice/`, `zh/practice/`, linked first above): the
+exercise cells hold starter code, and `check_step_N(greet)` says *correct*, *wrong* (and why)
+or *not attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints,
+`solution_step_N()` prints a solution, and the **solution edition** (linked beside each
+practice edition, and from its first cell) has every answer filled in. Each notebook ends with
+your progress (which checkers passed in this environment) and a link to the next step's
+practice edition.
+
 Each notebook comes in **English** (`en/`) and **Simplified Chinese** (`zh/`), generated from
 one source (`src/NN-name.yaml`) so both run the same code; what the package prints (checkers,
-hints, widgets) follows the edition's language. Notebooks with
-exercises also come as a **practice edition** (`en/practice/`, `zh/practice/`): the exercise
-cells hold starter code, and `check_step_N(greet)` says *correct*, *wrong* (and why) or *not
-attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints and
-`solution_step_N()` prints a solution.
+hints, widgets) follows the edition's language.
 
 ## 步骤（共 {total} 分钟）
 
@@ -306,9 +424,11 @@ attempted yet*. `hint_step_N(1)`, `hint_step_N(2)`, … give progressive hints a
 
 每个笔记本都有英文版（`en/`）和简体中文版（`zh/`），由同一个源文件生成，运行的代码完全相同；
 检查器、提示和控件显示的文字跟随所在版本的语言（中文版在第一个代码单元格里调用
-`set_language("zh")`；也可以设置环境变量 `STATEFUN_LAB_LANG=zh`）。带练习的笔记本另有练习版
-（`practice/`）：练习单元格里是起始代码，`check_step_N(greet)` 会给出“正确”“还不对（及原因）”
-或“尚未作答”；`hint_step_N(1)` 等给出逐步提示，`solution_step_N()` 显示参考答案。
+`set_language("zh")`；也可以设置环境变量 `STATEFUN_LAB_LANG=zh`）。请在**练习版**（`practice/`，
+上表中排在前面的链接）里学习：练习单元格里是起始代码，`check_step_N(greet)` 会给出“正确”
+“还不对（及原因）”或“尚未作答”；`hint_step_N(1)` 等给出逐步提示，`solution_step_N()` 显示参考
+答案，旁边的**参考答案版**里填好了全部答案。每个笔记本的结尾显示你的进度（在这个环境里哪些检查器
+已经通过），并链接到下一步的练习版。
 中文术语与代码和 StateFun 文档中英文名称的对照表见
 [00 · 从这里开始](zh/00-start-here.ipynb)。
 
@@ -410,6 +530,10 @@ def execute(path: Path) -> tuple[Path, float, list[str]]:
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    # The kernel's checkers record their passes in a scratch progress file, not in the
+    # builder's own (~/.cache/statefun-lab/progress.json), and no two kernels share one.
+    scratch = tempfile.TemporaryDirectory(prefix="statefun-progress-")
+    os.environ[PROGRESS_ENV] = str(Path(scratch.name) / "progress.json")
     started = time.perf_counter()
     client = NotebookClient(
         nb,
@@ -419,7 +543,10 @@ def execute(path: Path) -> tuple[Path, float, list[str]]:
         record_timing=False,
         store_widget_state=False,
     )
-    client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
+    try:
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's own log, not cell output
+    finally:
+        scratch.cleanup()
     elapsed = time.perf_counter() - started
     problems = _normalize(nb, path.relative_to(NOTEBOOKS).parts[0])
     nbformat.write(nb, path)

@@ -9,13 +9,14 @@ PY="${PYTHON:-.venv/bin/python}"
 "$PY" -m grpc_tools.protoc -I statefun/protos --python_out=statefun --pyi_out=statefun \
     statefun/protos/request-reply.proto statefun/protos/kafka-egress.proto \
     statefun/protos/kinesis-egress.proto
-# The walkthrough's messages (package example).
+# The walkthrough's messages (package example; Reset is notebook 08's), for the greeter and a
+# copy for the event generator (its Docker build context is generator/ alone).
 if [ -f greeter/messages.proto ]; then
-    "$PY" -m grpc_tools.protoc -I greeter --python_out=greeter --pyi_out=greeter greeter/messages.proto
+    for out in greeter generator; do
+        "$PY" -m grpc_tools.protoc -I greeter --python_out="$out" --pyi_out="$out" \
+            greeter/messages.proto
+    done
 fi
-# The notebooks' extra message (the "go further" reset timer).
-"$PY" -m grpc_tools.protoc -I statefun/exercises/protos --python_out=statefun/exercises \
-    --pyi_out=statefun/exercises statefun/exercises/protos/lab_notebooks.proto
 # Messages of the SDK's own tests.
 "$PY" -m grpc_tools.protoc -I tests/protos --python_out=tests/protos --pyi_out=tests/protos \
     tests/protos/sdk_test.proto

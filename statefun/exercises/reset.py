@@ -23,14 +23,12 @@ __all__ = ["EXERCISE", "check_step_8"]
 STARTER = """\
 @functions.bind("example/greeter")
 def greet(context, message: Union[GreetRequest, Reset]):
-    # en: A GreetRequest: count and greet as in step 4, then send this very address a
-    # en: Reset in 60 s (context.pack_and_send_after) that carries the visit number.
-    # en: A Reset: forget the user (del context["seen_count"]), but only if nobody came back
-    # en: since that Reset was sent, i.e. seen_count still has the Reset's visit number.
-    # zh: 收到 GreetRequest：像第 4 步那样计数并问候，然后用 context.pack_and_send_after
-    # zh: 给这个地址自己发一条 60 秒后到达的 Reset，里面带上这次访问的序号。
-    # zh: 收到 Reset：忘掉这个用户（del context["seen_count"]），但前提是这条 Reset 发出后
-    # zh: 没有人再来过，也就是 seen_count 仍等于 Reset 里的序号。
+    # en: A GreetRequest: count and greet as in step 4, then have a Reset that carries the
+    # en: visit number delivered to this same address 60 s later.
+    # en: A Reset: forget the user, unless they came back after it was sent. Never greet.
+    # zh: 收到 GreetRequest：像第 4 步那样计数并问候，然后让一条带着这次访问序号的 Reset
+    # zh: 在 60 秒后送到这个地址自己。
+    # zh: 收到 Reset：忘掉这个用户，除非他在这条 Reset 发出后又来过。永远不要发送问候。
     ...
 """
 
@@ -67,9 +65,8 @@ from datetime import timedelta
 from typing import Union
 
 from greeter import compute_greeting
-from messages_pb2 import GreetRequest, GreetResponse, SeenCount
+from messages_pb2 import GreetRequest, GreetResponse, Reset, SeenCount
 from statefun import StatefulFunctions, kafka_egress_record
-from statefun.exercises.lab_notebooks_pb2 import Reset
 
 functions = StatefulFunctions()
 """

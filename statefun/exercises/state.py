@@ -14,14 +14,12 @@ __all__ = ["EXERCISE", "check_step_4", "expected_greeting"]
 STARTER = """\
 @functions.bind("example/greeter")
 def greet(context, greet_request: GreetRequest):
-    # en: 1. Read the state: context.state("seen_count").unpack(SeenCount), None the first time.
-    # en: 2. Count this visit: seen is 1 the first time, one more every time after.
-    # en: 3. Store it back with context.state("seen_count").pack(...).
-    # en: 4. Greet with compute_greeting(name, seen) and send it to "example/greets" (step 3).
-    # zh: 1. 读取状态：context.state("seen_count").unpack(SeenCount)，第一次为 None。
-    # zh: 2. 记下这次访问：第一次 seen 为 1，之后每次加一。
-    # zh: 3. 用 context.state("seen_count").pack(...) 把它存回去。
-    # zh: 4. 用 compute_greeting(name, seen) 生成问候，发到 "example/greets"（同第 3 步）。
+    # en: Count this name's visits in the state "seen_count" (a SeenCount: 1 the first time,
+    # en: one more every time after), then send compute_greeting(name, seen) to Kafka as in
+    # en: step 3. The notes above say how a function reads and stores its state.
+    # zh: 在状态 "seen_count"（一个 SeenCount：第一次为 1，之后每次加一）里统计这个名字的
+    # zh: 访问次数，然后像第 3 步那样把 compute_greeting(name, seen) 发到 Kafka。
+    # zh: 函数怎样读取和保存状态，见上面的说明。
     ...
 """
 

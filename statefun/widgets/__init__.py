@@ -29,6 +29,7 @@ from statefun.widgets.module_view import (
     describe_module,
     validate_module_text,
 )
+from statefun.widgets.progress import ProgressRow, ProgressTable, ProgressView
 from statefun.widgets.sender import DEFAULT_NAMES, PACES, GreetRequestSender, GreetSender
 from statefun.widgets.trace_view import TraceView
 
@@ -49,6 +50,9 @@ __all__ = [
     "MessageBytesView",
     "ModuleReport",
     "ModuleYamlView",
+    "ProgressRow",
+    "ProgressTable",
+    "ProgressView",
     "StateInspector",
     "StateRow",
     "StateTable",

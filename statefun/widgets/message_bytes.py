@@ -10,6 +10,7 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from statefun.errors import InvalidArgumentError
 from statefun.i18n import N_, on_language_change
 from statefun.i18n import gettext as _
 
@@ -23,7 +24,9 @@ def _varint(data: bytes, at: int) -> tuple[int, int]:
     value, shift = 0, 0
     while True:
         if at >= len(data):
-            raise ValueError("truncated varint")
+            raise InvalidArgumentError(
+                f"the bytes end inside a varint (at byte {at} of {len(data)})"
+            )
         byte = data[at]
         value |= (byte & 0x7F) << shift
         at += 1
@@ -135,13 +138,13 @@ class MessageBytes:
         ]
         if field is None:
             if not strings:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{message_type.DESCRIPTOR.full_name} has no string field to type into; "
                     f"pass field=... naming one."
                 )
             field = strings[0]
         elif field not in strings:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{message_type.DESCRIPTOR.full_name} has no string field {field!r} (its "
                 f"string fields: {', '.join(strings) or 'none'})."
             )

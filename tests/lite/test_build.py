@@ -136,7 +136,7 @@ def test_the_site_holds_every_edition_asking_for_the_pyodide_kernel(tmp_path: Pa
     assert copy["cells"] == source["cells"]  # nothing else changes
     for name in ("module.yaml", "module-2.0.yaml", "greeter/greeter.py", "workshop/data.csv"):
         assert (files / name).is_file(), name
-    assert (files / "statefun/exercises/protos/lab_notebooks.proto").is_file()  # notebook 08
+    assert "message Reset" in (files / "greeter/messages.proto").read_text()  # notebook 08
 
 
 def test_an_added_path_may_not_replace_a_notebook(tmp_path: Path) -> None:

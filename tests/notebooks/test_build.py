@@ -199,5 +199,53 @@ def test_practice_and_language_links_point_to_real_files() -> None:
         assert (ROOT / "notebooks" / target).exists(), target
 
 
+def test_every_link_in_every_edition_points_to_a_real_file() -> None:
+    for source, lang, kind in EDITIONS:
+        path = build.edition_path(source.stem, lang, kind)
+        for cell in read(source, lang, kind).cells:
+            if cell.cell_type == "markdown":
+                for target in re.findall(r"\]\(([^)#:]+\.(?:ipynb|md))\)", cell.source):
+                    assert (path.parent / target).resolve().exists(), f"{path}: {target}"
+
+
+@pytest.mark.parametrize(("source", "lang", "kind"), EDITIONS, ids=lambda x: getattr(x, "stem", x))
+def test_every_edition_ends_with_progress_and_the_next_practice_edition(
+    source: Any, lang: str, kind: str
+) -> None:
+    path = build.edition_path(source.stem, lang, kind)
+    cells = read(source, lang, kind).cells
+    progress, way_on = cells[-2], cells[-1]
+    assert progress.cell_type == "code" and "ProgressView()" in progress.source
+    assert "# NBVAL_IGNORE_OUTPUT" in progress.source.splitlines()
+    assert progress.outputs[0]["data"]["text/plain"] == build.WIDGET_PLACEHOLDERS[lang]
+    following = SOURCES[[s.stem for s in SOURCES].index(source.stem) + 1 :]
+    targets = [(path.parent / t).resolve() for t in _links(way_on.source)]
+    if not following:
+        assert build.edition_path(SOURCES[0].stem, lang, "solution").resolve() in targets
+        return
+    nxt = following[0]
+    first = "practice" if nxt.has_exercises else "solution"
+    assert targets[0] == build.edition_path(nxt.stem, lang, first).resolve()
+    assert build.edition_path(nxt.stem, lang, "solution").resolve() in targets
+
+
+def test_the_steps_table_of_00_links_the_practice_editions_first() -> None:
+    for lang in ("en", "zh"):
+        table = next(
+            c.source
+            for c in read(SOURCES[0], lang, "solution").cells
+            if c.cell_type == "markdown" and c.source.startswith("| ")
+        )
+        rows = table.splitlines()[2:]
+        assert [r.split(" | ")[0] for r in rows] == [f"| {s.stem[:2]}" for s in SOURCES[1:]]
+        for source, row in zip(SOURCES[1:], rows, strict=True):
+            first = _links(row)[0]
+            kind = "practice" if source.has_exercises else "solution"
+            assert first == build._relative(
+                build.edition_path(source.stem, lang, kind),
+                build.edition_path(SOURCES[0].stem, lang, "solution"),
+            )
+
+
 def _links(markdown: str) -> list[str]:
     return re.findall(r"\]\(([^)]+\.ipynb)\)", markdown)

@@ -254,8 +254,7 @@ def collapse_any(text: str) -> str:
 
     if str(REPO / "greeter") not in sys.path:  # as tests/conftest.py does, for the benchmark
         sys.path.insert(0, str(REPO / "greeter"))
-    importlib.import_module("messages_pb2")  # the walkthrough's types, in the default pool
-    importlib.import_module("statefun.exercises.lab_notebooks_pb2")
+    importlib.import_module("messages_pb2")  # the walkthrough's types (Reset too), in the pool
 
     def upb(match: re.Match[str]) -> str:
         descriptor = descriptor_pool.Default().FindMessageTypeByName(match["name"])

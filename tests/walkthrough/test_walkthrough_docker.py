@@ -573,3 +573,93 @@ def test_notebook_override_calls_the_host(notebook: dict[str, Any], root: Path) 
     ]
     assert endpoint.startswith("http://host.docker.internal:")
     assert services["python-worker"]["profiles"] == ["container-function"]
+
+
+# --- what the images' sources say ----------------------------------------------------------
+
+
+def test_kafka_data_survives_down_and_up(compose: dict[str, Any]) -> None:
+    """The apache/kafka image logs under /tmp in the container unless KAFKA_LOG_DIRS is set;
+    the log directory must be a named volume, which `down` keeps and `down -v` deletes."""
+    log_dir = _kafka_env(compose)["KAFKA_LOG_DIRS"]
+    assert log_dir == "/var/lib/kafka/data"  # the image's own data directory, owned by its user
+    mounts = {_volume_target(v): v for v in compose["services"]["kafka-broker"]["volumes"]}
+    assert log_dir in mounts, "mount a named volume on KAFKA_LOG_DIRS"
+    volume = str(mounts[log_dir]).split(":")[0]
+    assert volume in compose["volumes"], f"{volume} is not a named volume"
+
+
+def test_kafkas_heap_is_capped(compose: dict[str, Any]) -> None:
+    """kafka-server-start.sh defaults to -Xmx1G -Xms1G when KAFKA_HEAP_OPTS is unset."""
+    heap = _kafka_env(compose)["KAFKA_HEAP_OPTS"]
+    found = re.fullmatch(r"-Xmx(\d+)([mg]) -Xms(\d+)([mg])", heap)
+    assert found, heap
+    megabytes = int(found[1]) * (1024 if found[2] == "g" else 1)
+    assert 256 <= megabytes < 1024
+
+
+def test_the_memory_need_is_stated(root: Path) -> None:
+    conf = _load_yaml(root / "docker" / "statefun" / "flink-conf.yaml")
+    assert conf["jobmanager.memory.process.size"] == "1g"
+    assert conf["taskmanager.memory.process.size"] == "2g"
+    for text in ((root / "README.md").read_text(), COMPOSE.read_text()):
+        assert "4.5 GB" in text
+
+
+def test_the_statefun_services_ask_for_amd64(compose: dict[str, Any], root: Path) -> None:
+    """ververica/flink-statefun:2.2.2 is published for linux/amd64 only."""
+    for name in ("master", "worker"):
+        assert compose["services"][name]["platform"] == "linux/amd64", name
+    readme = (root / "README.md").read_text()
+    assert "linux/amd64" in readme and "Apple Silicon" in readme and "binfmt" in readme
+
+
+def test_the_statefun_image_needs_no_chown(root: Path) -> None:
+    """The image runs Flink as root (its entry point starts it directly): a chown to `flink`
+    would only suggest otherwise."""
+    steps = instructions(root / "docker" / "statefun" / "Dockerfile")
+    assert not [args for keyword, args in steps if keyword == "RUN" and "chown" in args]
+    assert "USER" not in dict(steps)
+
+
+def test_the_readme_counts_the_builds(compose: dict[str, Any], root: Path) -> None:
+    words = {2: "two", 3: "three", 4: "four", 5: "five"}
+    readme = (root / "README.md").read_text()
+    assert f"builds {words[len(builds(compose))]} images" in readme
+
+
+_TASKS = '"total":2,"created":{c},"scheduled":{s},"deploying":{d},"running":{r},"finished":0'
+_OVERVIEW = '{{"jobs":[{{"jid":"0","name":"x","state":"{state}","tasks":{{' + _TASKS + "}}}}]}}"
+
+
+@pytest.mark.parametrize(
+    ("overview", "healthy"),
+    [
+        (_OVERVIEW.format(state="RUNNING", c=0, s=0, d=0, r=2), True),
+        (_OVERVIEW.format(state="RUNNING", c=0, s=2, d=0, r=0), False),  # no worker yet
+        (_OVERVIEW.format(state="RUNNING", c=0, s=0, d=1, r=1), False),  # still deploying
+        (_OVERVIEW.format(state="RUNNING", c=2, s=0, d=0, r=0), False),
+        (_OVERVIEW.format(state="RESTARTING", c=0, s=0, d=0, r=0), False),
+        ('{"jobs":[]}', False),
+        (None, False),  # the REST API does not answer yet
+    ],
+    ids=["running", "no-worker", "deploying", "created", "restarting", "no-job", "no-answer"],
+)
+def test_the_master_is_healthy_once_its_tasks_run(
+    compose: dict[str, Any], tmp_path: Path, overview: str | None, healthy: bool
+) -> None:
+    """The healthcheck's own shell command, run against Flink 1.11's /jobs/overview shapes
+    (a fake curl prints them): a RUNNING job whose tasks wait for a slot is not healthy."""
+    test = compose["services"]["master"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL" and len(test) == 2
+    script = test[1].replace("$$", "$")  # Compose's escape, undone as Compose does
+    curl = tmp_path / "curl"
+    if overview is None:
+        curl.write_text("#!/bin/sh\nexit 7\n")
+    else:
+        (tmp_path / "overview.json").write_text(overview)
+        curl.write_text(f'#!/bin/sh\ncat "{tmp_path / "overview.json"}"\n')
+    curl.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, timeout=30)
+    assert (result.returncode == 0) is healthy, result

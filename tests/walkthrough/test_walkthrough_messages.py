@@ -55,6 +55,11 @@ def test_messages_have_the_walkthrough_fields() -> None:
         ("greeting", 2),
     ]
     assert [(f.name, f.number) for f in SeenCount.DESCRIPTOR.fields] == [("seen", 1)]
+    # notebook 08's timer message lives in the walkthrough's own proto, not in lab internals
+    from messages_pb2 import Reset
+
+    assert Reset.DESCRIPTOR.full_name == "example.Reset"
+    assert [(f.name, f.number) for f in Reset.DESCRIPTOR.fields] == [("seen", 1)]
     # int64 `seen`; wire bytes as the real runtime stores them (spec §1.2: 0x08 0x01)
     assert SeenCount(seen=1).SerializeToString() == b"\x08\x01"
     assert GreetRequest(name="Jerry").SerializeToString() == b"\n\x05Jerry"
