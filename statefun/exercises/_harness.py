@@ -31,7 +31,7 @@ from statefun.errors import (
 )
 from statefun.exercises._repo import messages, module_spec
 from statefun.exercises.attempt import is_placeholder, resolve_function
-from statefun.exercises.progress import is_the_solution, record
+from statefun.exercises.progress import is_the_solution, record, solution_cell_ran
 from statefun.exercises.result import CheckResult, Status
 from statefun.i18n import gettext as _
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
@@ -47,7 +47,7 @@ from statefun.request_reply_pb2 import FromFunction
 from statefun.testing import Effects, from_effects
 from statefun.walkthrough import EGRESS_ID, FUNCTION_TYPE, GREETINGS_TOPIC, NAMES_TOPIC
 
-__all__ = ["Harness", "Verdict", "greeting_of", "record_pass", "run_check"]
+__all__ = ["Harness", "Verdict", "greeting_of", "record_pass", "run_check", "verdict"]
 
 
 ModuleArg = str | os.PathLike[str] | ModuleSpec | None
@@ -533,3 +533,20 @@ def record_pass(result: CheckResult, fn: Callable[..., Any]) -> None:
 
     exercise = EXERCISES.get(result.step)
     record(result, solution=exercise is not None and is_the_solution(fn, exercise.solution))
+
+
+def verdict(step: int, check: Callable[[], str]) -> CheckResult:
+    """The result of ``check``, the checks of a step whose answers are values, not a function.
+
+    ``check`` returns the message of a correct answer or raises :class:`Verdict`; a pass is
+    recorded in the progress file, as the solution's when the kernel ran the solution's cell.
+    """
+    from statefun.exercises import EXERCISES  # the package imports this module
+
+    try:
+        result = CheckResult(step, Status.CORRECT, check())
+    except Verdict as stop:
+        return stop.result
+    exercise = EXERCISES.get(step)
+    record(result, solution=exercise is not None and solution_cell_ran(exercise.solution))
+    return result

@@ -12,7 +12,7 @@ from typing import NoReturn
 from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError, Message
 
-from statefun.exercises._harness import Verdict
+from statefun.exercises._harness import Verdict, verdict
 from statefun.exercises._repo import messages, module_spec
 from statefun.exercises.catalog import Exercise
 from statefun.exercises.result import CheckResult, Status
@@ -332,10 +332,7 @@ def check_step_1(
     request: object = ..., envelope: object = ..., type_url: object = ..., value: object = ...
 ) -> CheckResult:
     """Check step 1: ``check_step_1(request, envelope, type_url, value)``."""
-    try:
-        return CheckResult(1, Status.CORRECT, _check(request, envelope, type_url, value))
-    except Verdict as stop:
-        return stop.result
+    return verdict(1, lambda: _check(request, envelope, type_url, value))
 
 
 EXERCISE = Exercise(

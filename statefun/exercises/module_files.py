@@ -14,7 +14,7 @@ import warnings
 from typing import NoReturn
 
 from statefun.errors import ModuleYamlError
-from statefun.exercises._harness import Verdict
+from statefun.exercises._harness import Verdict, verdict
 from statefun.exercises._repo import messages
 from statefun.exercises.catalog import Exercise
 from statefun.exercises.result import CheckResult, Status
@@ -256,10 +256,7 @@ def _check_ttl(ttl_module: object) -> None:
 
 def check_step_6(fixes: object = ..., ttl_module: object = ...) -> CheckResult:
     """Check step 6: ``check_step_6(fixes, ttl_module)``."""
-    try:
-        return CheckResult(6, Status.CORRECT, _check(fixes, ttl_module))
-    except Verdict as stop:
-        return stop.result
+    return verdict(6, lambda: _check(fixes, ttl_module))
 
 
 EXERCISE = Exercise(

@@ -41,6 +41,7 @@ __all__ = [
     "load_progress",
     "progress_path",
     "record",
+    "solution_cell_ran",
 ]
 
 #: The environment variable that names the progress file (tests and the notebook build set it).
@@ -177,3 +178,22 @@ def is_the_solution(fn: Callable[..., Any], solution: str) -> bool:
         return False
     mine, theirs = _code_only(source), _code_only(solution)
     return mine is not None and mine == theirs
+
+
+def solution_cell_ran(solution: str) -> bool:
+    """True when this IPython kernel ran a cell that is ``solution`` up to comments and layout.
+
+    For the steps whose answers are values, not a function (1: an envelope, 5: a Flask app, 6:
+    module.yaml texts): a pass after running the solution edition's cell is the solution's.
+    Outside IPython, False.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    cells = shell.user_ns.get("In", []) if shell is not None else []
+    theirs = _code_only(solution)
+    return theirs is not None and any(
+        isinstance(cell, str) and _code_only(cell) == theirs for cell in cells
+    )

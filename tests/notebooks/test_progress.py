@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from statefun.exercises import EXERCISES, CheckResult, Status, check_step_2, check_step_4
+from statefun.exercises import (
+    EXERCISES,
+    CheckResult,
+    Status,
+    check_step_1,
+    check_step_2,
+    check_step_4,
+    check_step_5,
+    check_step_6,
+)
 from statefun.exercises.progress import (
     PROGRESS_ENV,
     forget_progress,
@@ -17,6 +26,7 @@ from statefun.exercises.progress import (
     load_progress,
     progress_path,
     record,
+    solution_cell_ran,
 )
 from statefun.i18n import set_language
 from statefun.widgets import ProgressTable, ProgressView
@@ -107,6 +117,43 @@ def test_the_checkers_record_their_passes(
     assert check_step_2(define(2, OWN_STEP_2))
     assert load_progress().done(2)
     assert not load_progress().passed[2].solution
+
+
+@pytest.mark.parametrize("step", [1, 5, 6])
+def test_the_checkers_of_values_record_their_passes(
+    progress_file: Path, step: int, solution_answers: Any, starter_answers: Any
+) -> None:
+    checker = {1: check_step_1, 5: check_step_5, 6: check_step_6}[step]
+    assert not checker(*starter_answers(step))
+    assert load_progress().passed == {}
+    assert checker(*solution_answers(step))
+    assert load_progress().done(step)
+    assert not load_progress().passed[step].solution  # no IPython kernel ran the solution's cell
+
+
+class FakeShell:
+    """What solution_cell_ran reads of IPython's shell: the cells run, in ``user_ns["In"]``."""
+
+    def __init__(self, cells: list[str]) -> None:
+        self.user_ns = {"In": ["", *cells]}
+
+
+def test_a_pass_after_the_solution_cell_ran_is_the_solutions(
+    progress_file: Path, solution_answers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import IPython
+
+    solution = EXERCISES[1].solution
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell(["x = 1", solution]))
+    assert solution_cell_ran(solution)
+    assert solution_cell_ran(solution.replace("print(type_url)", "print(type_url)  # here"))
+    assert check_step_1(*solution_answers(1))
+    assert load_progress().passed[1].solution
+    edited = solution.replace('name="Jerry"', 'name="Tom"')
+    monkeypatch.setattr(IPython, "get_ipython", lambda: FakeShell([edited]))
+    assert not solution_cell_ran(solution)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # a script, not a kernel
+    assert not solution_cell_ran(solution)
 
 
 def test_is_the_solution_ignores_comments_and_layout(define: Define) -> None:
