@@ -322,14 +322,17 @@ class FailureDrill:
     def _mine(self, greetings: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(n, g) for n, g in greetings if n in self.names]
 
-    def _read(self, count: int, timeout: float) -> list[tuple[str, str]]:
-        """Up to ``count`` committed greetings (any names), in ``timeout`` seconds at most."""
+    def _read(self, count: int, timeout: float) -> tuple[list[tuple[str, str]], bool]:
+        """Up to ``count`` committed greetings (any names) within ``timeout`` seconds, and
+        whether the wait timed out (the stack waited the whole time: stop waiting)."""
+        timed_out = False
         try:
             got = self.stack.greetings(count=count, timeout=max(timeout, 0.0))
         except StackTimeoutError:  # what came is kept for the next call: take it
             got = self.stack.greetings(count=None, timeout=1.0)
+            timed_out = True
         self._on_greetings([(n, g) for n, g in got if n != self._fence_name])
-        return got
+        return got, timed_out
 
     def _collect(self, count: int) -> list[tuple[str, str]]:
         """``count`` greetings of the drill's names (others are passed on, not kept), or what
@@ -337,7 +340,10 @@ class FailureDrill:
         mine: list[tuple[str, str]] = []
         deadline = time.monotonic() + self.timeout
         while len(mine) < count and time.monotonic() < deadline:
-            mine += self._mine(self._read(count - len(mine), deadline - time.monotonic()))
+            got, timed_out = self._read(count - len(mine), deadline - time.monotonic())
+            mine += self._mine(got)
+            if timed_out:
+                break
         return mine
 
     def _fence(self) -> list[tuple[str, str]]:
@@ -348,8 +354,8 @@ class FailureDrill:
         mine: list[tuple[str, str]] = []
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            got = self._read(1, deadline - time.monotonic())
+            got, timed_out = self._read(1, deadline - time.monotonic())
             mine += self._mine(got)
-            if any(n == fence for n, _ in got):
+            if timed_out or any(n == fence for n, _ in got):
                 break
         return mine

@@ -44,12 +44,13 @@ class Poller:
         self._name = name
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._active = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def running(self) -> bool:
         """Whether the thread is polling."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._active and self._thread is not None and self._thread.is_alive()
 
     def start(self, interval: float) -> None:
         """Poll every ``interval`` seconds (the first tick at once); a no-op when running."""
@@ -59,7 +60,9 @@ class Poller:
             self._loop = asyncio.get_running_loop()
         except RuntimeError:
             self._loop = None
+        self.stop()  # a thread that stopped itself: joined
         self._stop = threading.Event()
+        self._active = True
         self._thread = threading.Thread(
             target=self._run, args=(interval, self._stop), name=self._name, daemon=True
         )
@@ -68,6 +71,7 @@ class Poller:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop polling and wait (``timeout`` s at most) for a tick under way to end."""
         self._stop.set()
+        self._active = False
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -82,7 +86,7 @@ class Poller:
             if stop.is_set():
                 return
             if not go_on:
-                self._thread = None  # not running any more when the drawing looks
+                self._active = False  # not running any more when the drawing looks
             self._hand_draw()
             if not go_on:
                 return

@@ -53,7 +53,10 @@ def status_lines(status: StackStatus) -> list[str]:
         ]
     lines.append(_("the stack is up for {uptime}").format(uptime=format_duration(status.uptime_s)))
     for p in status.processes:
-        where = _("pid {pid}").format(pid=p.pid) if p.pid is not None else _("in this process")
+        if p.pid is not None:
+            where = _("pid {pid}").format(pid=p.pid)
+        else:
+            where = _("in this process") if p.alive else _("no process")
         state = _("running") if p.alive else _("stopped")
         rss = "-" if p.rss_mb is None else _("{mb:.0f} MiB").format(mb=p.rss_mb)
         lines.append(
