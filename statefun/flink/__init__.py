@@ -12,6 +12,8 @@
 * :mod:`statefun.flink.function_server`: serving the functions from this process or gunicorn;
 * :mod:`statefun.flink.kafka`: producing and reading committed records;
 * :mod:`statefun.flink.status`: the job's and the processes' status;
+* :mod:`statefun.flink.drill`: the failure drill (kill, restore, check the counts carry on);
+* :mod:`statefun.flink.protocol`: :class:`FlinkStackLike`, what the drill and the widgets use;
 * :mod:`statefun.flink.processes`: process groups, the pid file, polling;
 * :mod:`statefun.flink.config`: flink-conf.yaml, Kafka's properties, module.yaml for loopback;
 * :mod:`statefun.flink.jars`: the engine's jars (StateFun 2.2.2 + Flink 1.11.3, and a Kafka
@@ -24,19 +26,24 @@
 
 from __future__ import annotations
 
+from statefun.flink.drill import DrillResult, FailureDrill, check_counts
 from statefun.flink.function_server import GunicornServer, KernelServer
 from statefun.flink.jars import JAR_SETS, LockedJar, classpath, fetch_jars, locked_jars
 from statefun.flink.java import Java, find_java
 from statefun.flink.kafka import CommittedReader, EgressRecord, Producer
 from statefun.flink.processes import PidFile, stack_file
+from statefun.flink.protocol import FlinkStackLike
 from statefun.flink.stack import FlinkStack, message_class
 from statefun.flink.status import JobStatus, ProcessStatus, StackStatus
 
 __all__ = [
     "JAR_SETS",
     "CommittedReader",
+    "DrillResult",
     "EgressRecord",
+    "FailureDrill",
     "FlinkStack",
+    "FlinkStackLike",
     "GunicornServer",
     "Java",
     "JobStatus",
@@ -46,6 +53,7 @@ __all__ = [
     "ProcessStatus",
     "Producer",
     "StackStatus",
+    "check_counts",
     "classpath",
     "fetch_jars",
     "find_java",
