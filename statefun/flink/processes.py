@@ -196,11 +196,12 @@ def spawn(
     pid is the program's); for stacks that must not outlive their owner.
     """
     cmd = list(argv)
-    if die_with_parent and (setpriv := shutil.which("setpriv")):
+    setpriv = shutil.which("setpriv") if die_with_parent else None
+    if setpriv:
         cmd = [setpriv, "--pdeathsig", "KILL", "--", *cmd]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             cmd,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -209,6 +210,24 @@ def spawn(
             cwd=cwd,
             start_new_session=True,
         )
+    if setpriv:
+        _await_exec(proc, Path(setpriv).name)
+    return proc
+
+
+def _await_exec(proc: subprocess.Popen[bytes], wrapper: str) -> None:
+    """Wait (5 s at most) until ``wrapper`` has exec'd the program: only then is its
+    parent-death signal armed, so an owner killed right after :func:`spawn` still takes the
+    process with it."""
+    deadline = time.monotonic() + 5.0
+    comm = Path(f"/proc/{proc.pid}/comm")
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if comm.read_text().strip() != wrapper:
+                return
+        except OSError:
+            return
+        time.sleep(0.001)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Notebook 07's Path A on the real engine: nbval runs both languages' editions, starting Flink
+StateFun 2.2.2 and Kafka from the notebook, and compares every checked output with the
+committed one (the greetings, the local-vs-Flink table, the function changed live, the drill's
+verdict). The default notebook run (``make notebooks``) leaves 07 to this tier."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EDITIONS = ["notebooks/en/07-deploying.ipynb", "notebooks/zh/07-deploying.ipynb"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", EDITIONS, ids=lambda p: p.split("/")[1])
+def test_notebook_07_runs_the_real_engine_as_committed(path: str, tmp_path: Path) -> None:
+    env = {**os.environ, "STATEFUN_LAB_PROGRESS": str(tmp_path / "progress.json")}
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "--nbval", path,
+            "--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg",
+            "-p", "no:cacheprovider", "-q", "--nbval-cell-timeout", "600",
+        ],  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
