@@ -20,12 +20,11 @@ EDITIONS = ["notebooks/en/07-deploying.ipynb", "notebooks/zh/07-deploying.ipynb"
 @pytest.mark.parametrize("path", EDITIONS, ids=lambda p: p.split("/")[1])
 def test_notebook_07_runs_the_real_engine_as_committed(path: str, tmp_path: Path) -> None:
     env = {**os.environ, "STATEFUN_LAB_PROGRESS": str(tmp_path / "progress.json")}
+    command = [sys.executable, "-m", "pytest", "--nbval", path, "-q", "-p", "no:cacheprovider"]
+    command += ["--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg"]
+    command += ["--nbval-cell-timeout", "600"]
     done = subprocess.run(
-        [
-            sys.executable, "-m", "pytest", "--nbval", path,
-            "--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg",
-            "-p", "no:cacheprovider", "-q", "--nbval-cell-timeout", "600",
-        ],  # fmt: skip
+        command,
         cwd=REPO,
         env=env,
         capture_output=True,
