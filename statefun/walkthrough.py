@@ -11,6 +11,8 @@ widgets' defaults, the real stack's checks) uses the constants here, and
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "EGRESS_ID",
     "FUNCTION_TYPE",
@@ -20,6 +22,7 @@ __all__ = [
     "NAMES_TOPIC",
     "STATE",
     "greeting",
+    "seen_count",
 ]
 
 #: The greeter's function type (module.yaml's ``functions``).
@@ -49,3 +52,26 @@ def greeting(name: str, seen: int) -> str:
     if 0 < seen < len(GREETING_TEMPLATES):
         return GREETING_TEMPLATES[seen] % name
     return f"Nice to see you at the {seen}-nth time {name}!"
+
+
+_NTH = re.compile(r"Nice to see you at the (\d+)-nth time (.*)!")
+
+
+def seen_count(name: str, greeting: str) -> int | None:
+    """The visit count the greeter's ``greeting`` for ``name`` says (None if it is not one of
+    the greeter's greetings for that name).
+
+    >>> seen_count("Ann", "Welcome Ann")
+    1
+    >>> seen_count("Ann", "Nice to see you at the 7-nth time Ann!")
+    7
+    >>> seen_count("Ann", "Welcome Bob") is None
+    True
+    """
+    for count, template in enumerate(GREETING_TEMPLATES):
+        if count and greeting == template % name:
+            return count
+    match = _NTH.fullmatch(greeting)
+    if match is not None and match.group(2) == name and int(match.group(1)) >= 4:
+        return int(match.group(1))
+    return None

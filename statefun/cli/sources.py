@@ -16,6 +16,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from statefun.cli.parser import UsageError
+from statefun.core import message_name
 from statefun.local.module_yaml import IngressSpec, ModuleSpec, RoutingSpec
 from statefun.local.routing import route_of
 from statefun.local.values import message_class
@@ -97,7 +98,7 @@ def _feed_name(ingress: IngressSpec, route: RoutingSpec) -> str:
 
 
 def _topic_class(route: RoutingSpec) -> type[Message]:
-    full_name = route.type_url.rsplit("/", 1)[-1]
+    full_name = message_name(route.type_url)
     cls = message_class(full_name)
     if cls is None:
         raise UsageError(

@@ -27,14 +27,13 @@ What :meth:`FailureDrill.run` does, on any :class:`~statefun.flink.protocol.Flin
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 from statefun.errors import InvalidArgumentError, StackTimeoutError
 from statefun.flink.protocol import FlinkStackLike
-from statefun.walkthrough import GREETING_TEMPLATES
+from statefun.walkthrough import seen_count
 
 __all__ = [
     "DRILL_NAMES",
@@ -47,7 +46,6 @@ __all__ = [
     "FailureDrill",
     "NameCounts",
     "check_counts",
-    "seen_count",
 ]
 
 #: The names the drill sends by default.
@@ -63,28 +61,6 @@ PROBLEM_KINDS = ("gap", "duplicate", "missing", "extra", "unrecognized")
 
 #: The fence's name starts with this (a random suffix follows); views need not show it.
 FENCE_PREFIX = "drill-fence-"
-
-_NTH = re.compile(r"Nice to see you at the (\d+)-nth time (.*)!")
-
-
-def seen_count(name: str, greeting: str) -> int | None:
-    """The visit count the greeter's ``greeting`` for ``name`` says (None if it is not one of
-    the greeter's greetings for that name).
-
-    >>> seen_count("Ann", "Welcome Ann")
-    1
-    >>> seen_count("Ann", "Nice to see you at the 7-nth time Ann!")
-    7
-    >>> seen_count("Ann", "Welcome Bob") is None
-    True
-    """
-    for count, template in enumerate(GREETING_TEMPLATES):
-        if count and greeting == template % name:
-            return count
-    match = _NTH.fullmatch(greeting)
-    if match is not None and match.group(2) == name and int(match.group(1)) >= 4:
-        return int(match.group(1))
-    return None
 
 
 @dataclasses.dataclass(frozen=True)

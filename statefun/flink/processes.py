@@ -304,6 +304,14 @@ class PidFile:
             self.path.unlink(missing_ok=True)
             return
         live = record.live_pids()
+        starting = not record.pids and record.owner_pid != os.getpid() and record.owner_alive()
+        if starting:
+            raise StackRunningError(
+                f"a Flink stack is being started by the Python process {record.owner_pid} "
+                "(another notebook or script); wait for it and stop it there (stack.down()) or "
+                "with `statefun-lab flink down`, then start again.",
+                pids={},
+            )
         if live and (record.detached or record.owner_alive()):
             if record.detached:
                 who = "started by `statefun-lab flink up`"
@@ -325,8 +333,26 @@ class PidFile:
             for name, pid in live.items():
                 kill_group(pid, grace=5.0)
                 say(f"stopped {name} (pid {pid}), left running by a Python process that is gone")
-        remove_scratch(record.scratch)
+        if record.scratch:
+            remove_scratch(record.scratch)
         self.path.unlink(missing_ok=True)
+
+    def reserve(self, say: Callable[[str], None]) -> None:
+        """:meth:`claim`, then record this process as starting a stack, atomically: of two
+        processes starting at once, one gets :class:`StackRunningError` (until :meth:`write`
+        records the stack, or :meth:`clear` with ``scratch=""`` gives the reservation up)."""
+        for _attempt in range(2):
+            self.claim(say)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                continue  # another process got there first: claim says who, or cleans up
+            with os.fdopen(fd, "w") as out:
+                record = StackRecord(scratch="", owner_pid=os.getpid(), started=time.time())
+                out.write(json.dumps(dataclasses.asdict(record), indent=2))
+            return
+        self.claim(say)  # a third process in between: claim raises, naming it
 
     def stop(self, say: Callable[[str], None]) -> bool:
         """Stop the recorded stack whoever owns it; returns whether there was one."""

@@ -50,6 +50,7 @@ from typing import Any, TypeVar, overload
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
+from statefun.core import message_name
 from statefun.errors import (
     FlinkStackError,
     FunctionFailedError,
@@ -80,6 +81,7 @@ from statefun.flink.processes import (
     spawn,
 )
 from statefun.flink.status import FlinkRest, JobStatus, ProcessStatus, StackStatus
+from statefun.i18n import gettext as _
 
 __all__ = [
     "CLI_FRONTEND",
@@ -316,12 +318,16 @@ class FlinkStack:
         for name, port in self._fixed_ports.items():
             if port is not None:
                 check_port(port, {"kafka": "Kafka", "rest": "Flink's UI"}.get(name, name))
-        self.pid_file.claim(self._say)
-        t0 = time.monotonic()
-        jars = fetch_jars("runtime", "kafka", progress=self.progress)
-        self._runtime_jars, self._kafka_jars = jars["runtime"], jars["kafka"]
-        self.timings["jars_s"] = round(time.monotonic() - t0, 2)
-        self.java = find_java()
+        self.pid_file.reserve(self._say)
+        try:
+            t0 = time.monotonic()
+            jars = fetch_jars("runtime", "kafka", progress=self.progress)
+            self._runtime_jars, self._kafka_jars = jars["runtime"], jars["kafka"]
+            self.timings["jars_s"] = round(time.monotonic() - t0, 2)
+            self.java = find_java()
+        except BaseException:
+            self.pid_file.clear(scratch="")  # give the reservation up
+            raise
         scratch = Path(tempfile.mkdtemp(prefix="statefun-lab-flink-"))
         (scratch / _MARKER).write_text("a scratch directory of statefun.flink.FlinkStack\n")
         for sub in ("conf", "tmp", "checkpoints", "kafka-data", "module"):
@@ -372,7 +378,7 @@ class FlinkStack:
         )
         create_topics(self.bootstrap, self._topics(), log=self.log_path("kafka"))
         self.timings["kafka_ready_s"] = round(time.monotonic() - t1, 2)
-        self._say(f"Kafka is ready on {self.bootstrap}")
+        self._say(_("Kafka is ready on {address}").format(address=self.bootstrap))
         self._write_module_and_conf()
         self._start_statefun()
 
@@ -445,7 +451,7 @@ class FlinkStack:
             server = KernelServer(self._functions_source, port=port)
             server.start()
             self._server = server
-            self._say(f"serving the functions from this process at {server.url}")
+            self._say(_("serving the functions from this process at {url}").format(url=server.url))
         elif self._functions_file is not None or self.app is not None:
             self._server = GunicornServer(
                 scratch=self.scratch,
@@ -458,7 +464,11 @@ class FlinkStack:
                 die_with_parent=not self.detached,
             )
             what = self._functions_file or self.app
-            self._say(f"starting gunicorn ({self.workers} workers) for {what}")
+            self._say(
+                _("starting gunicorn ({workers} workers) for {what}").format(
+                    workers=self.workers, what=what
+                )
+            )
         else:
             urls = [f.endpoint for f in self.module.functions.values() if f.endpoint]
             rec.info["function_url"] = urls[0] if urls else ""
@@ -520,7 +530,7 @@ class FlinkStack:
         return check
 
     def _start_kafka(self) -> None:
-        self._say(f"starting Kafka on {self.bootstrap}")
+        self._say(_("starting Kafka on {address}").format(address=self.bootstrap))
         props = self.scratch / "conf" / "server.properties"
         self._spawn("kafka", [*self._kafka_java(), "-Xms256m", "kafka.Kafka", str(props)])
 
@@ -563,10 +573,12 @@ class FlinkStack:
             cmd += ["-s", str(savepoint)]
         cmd += ["-c", STATEFUN_JOB_CLASS, str(core)]
         label = f" from {savepoint}" if savepoint else ""
-        self._say(
-            f"starting StateFun {STATEFUN_VERSION} on Flink 1.11.3{label} "
-            f"({self.java.describe() if self.java else 'java'})"
-        )
+        java = self.java.describe() if self.java else "java"
+        if savepoint is None:
+            started = _("starting StateFun {version} on Flink 1.11.3 ({java})")
+        else:
+            started = _("starting StateFun {version} on Flink 1.11.3 from {checkpoint} ({java})")
+        self._say(started.format(version=STATEFUN_VERSION, checkpoint=savepoint, java=java))
         t0 = time.monotonic()
         with self.log_path("statefun").open("a") as f:
             f.write(f"\n===== statefun-lab: CliFrontend run{label} =====\n")
@@ -589,7 +601,11 @@ class FlinkStack:
         job: JobStatus = found
         prefix = "restore_" if savepoint else "statefun_"
         self.timings[f"{prefix}running_s"] = round(time.monotonic() - t0, 2)
-        self._say(f"the StateFun job {job.job_id} runs; waiting for its first checkpoint")
+        self._say(
+            _("the StateFun job {job} runs; waiting for its first checkpoint").format(
+                job=job.job_id
+            )
+        )
 
         def checkpointed() -> bool:
             now = rest.job()
@@ -606,7 +622,11 @@ class FlinkStack:
         self.timings[f"{prefix}checkpointed_s"] = round(time.monotonic() - t0, 2)
         rec.info["job_id"] = job.job_id
         self.pid_file.write(rec)
-        self._say(f"ready: Kafka {self.bootstrap}, Flink UI {self.flink_ui_url}")
+        self._say(
+            _("ready: Kafka {address}, Flink UI {url}").format(
+                address=self.bootstrap, url=self.flink_ui_url
+            )
+        )
 
     # -- the failure drill ------------------------------------------------------------------
 
@@ -628,7 +648,7 @@ class FlinkStack:
         else:
             poll("the StateFun JVM to die", lambda: not pid_alive(pid), 30)
         self.pid_file.write(rec)
-        self._say(f"killed the StateFun job (pid {pid})")
+        self._say(_("killed the StateFun job (pid {pid})").format(pid=pid))
 
     def latest_checkpoint(self) -> Path:
         """The newest retained, completed checkpoint (a ``chk-N`` directory with ``_metadata``)."""
@@ -863,7 +883,7 @@ def _functions_file(spec: str) -> str:
 def message_class(type_url_or_name: str) -> type[Message]:
     """The message class of a type URL (``com.googleapis/example.GreetRequest``) or full name,
     from the default descriptor pool: its ``_pb2`` module must have been imported."""
-    name = type_url_or_name.rsplit("/", 1)[-1]
+    name = message_name(type_url_or_name)
     try:
         descriptor = descriptor_pool.Default().FindMessageTypeByName(name)
     except KeyError:

@@ -45,6 +45,7 @@ import google.protobuf
 from google.protobuf.descriptor_pb2 import FileDescriptorProto, FileDescriptorSet
 from google.protobuf.message import DecodeError
 
+from statefun.core import message_name
 from statefun.errors import ModuleYamlError, ModuleYamlWarning
 from statefun.local.module_yaml import ModuleSpec, load_module
 
@@ -777,7 +778,7 @@ def _check_type_urls(diagnosis: Diagnosis) -> list[Finding]:
     for module in diagnosis.modules:
         for ingress in module.ingresses.values():
             for route in ingress.topics:
-                name = route.type_url.rsplit("/", 1)[-1]
+                name = message_name(route.type_url)
                 if name not in known:
                     findings.append(
                         Finding(

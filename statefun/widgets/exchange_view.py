@@ -18,6 +18,7 @@ from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from statefun.core import message_name
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.kafka_egress_pb2 import KafkaProducerRecord
@@ -38,7 +39,7 @@ _INDENT = "  "
 
 def _unpack(envelope: AnyMessage) -> Message | None:
     """The message inside ``envelope``, if its type is known to this process."""
-    name = envelope.type_url.rsplit("/", 1)[-1]
+    name = message_name(envelope.type_url)
     try:
         descriptor = descriptor_pool.Default().FindMessageTypeByName(name)
     except KeyError:

@@ -32,8 +32,10 @@ def serving() -> Serving:
     return Serving(greeter.functions)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def e2e_stack(serving: Serving) -> Iterator[E2EHandle]:
+    """One stack per test module: it is down before the next module, so the tests that start
+    their own (notebook 07's nbval, the pytest plugin's flink engine, a second ``up``) can."""
     try:
         fetch_jars("runtime", "kafka")
     except JarRefusedError as exc:

@@ -16,9 +16,8 @@ from statefun.flink.drill import (
     DrillStep,
     FailureDrill,
     check_counts,
-    seen_count,
 )
-from statefun.walkthrough import greeting
+from statefun.walkthrough import greeting, seen_count
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 12, 100])

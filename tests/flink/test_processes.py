@@ -125,6 +125,27 @@ def test_claim_refuses_while_the_owner_lives(
     assert pid_alive(kafka) and scratch.exists() and pid_file.path.exists()
 
 
+def test_reserve_records_this_process_and_a_second_starter_is_refused(
+    tmp_path: Path, procs: list[subprocess.Popen[bytes]]
+) -> None:
+    """Two kernels starting a stack at once: the second is told, not both started."""
+    pid_file = PidFile(tmp_path / "stack.json")
+    pid_file.reserve(print)
+    record = pid_file.read()
+    assert record is not None and record.owner_pid == os.getpid() and record.pids == {}
+    pid_file.reserve(print)  # this process again (a failed start retried): allowed
+    other = sleeper(procs, tmp_path / "o.log")  # another live process reserved it
+    pid_file.write(StackRecord(scratch="", owner_pid=other))
+    with pytest.raises(StackRunningError, match=f"being started by the Python process {other}"):
+        pid_file.reserve(print)
+    procs[-1].kill()
+    procs[-1].wait()
+    pid_file.reserve(print)  # its owner is gone: the reservation is taken over
+    assert pid_file.read().owner_pid == os.getpid()  # type: ignore[union-attr]
+    pid_file.clear(scratch="")  # given up (a start that failed before recording its stack)
+    assert not pid_file.path.exists()
+
+
 def test_claim_refuses_a_detached_stack_whatever_its_owner(
     tmp_path: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:

@@ -43,9 +43,44 @@ def define_greet(step: int, source: str) -> Callable[..., Any]:
     return namespace["greet"]  # type: ignore[no-any-return]
 
 
+class LocalStack:
+    """Step 7's ``stack`` in these tests: a FlinkStack's ``send`` and ``greetings`` on the
+    local runtime, with the walkthrough's greeter (the same greetings, no JVM)."""
+
+    def __init__(self) -> None:
+        import greeter
+        from messages_pb2 import GreetResponse
+
+        from statefun.exercises._repo import repo_root
+        from statefun.local import LocalRuntime
+
+        self.runtime = LocalRuntime.from_module(
+            repo_root() / "module.yaml",
+            greeter.functions,
+            egress_types={"example/greets": GreetResponse},
+        )
+        self._read = 0
+
+    def send(self, *names: str, topic: str | None = None) -> int:
+        from messages_pb2 import GreetRequest
+
+        for name in names:
+            self.runtime.ingest(topic or "names", key=name, value=GreetRequest(name=name))
+        return len(names)
+
+    def greetings(self, count: int | None = None, timeout: float = 60.0) -> list[tuple[str, str]]:
+        records = self.runtime.egress("example/greets")[self._read :]
+        records = records if count is None else records[:count]
+        self._read += len(records)
+        return [(r.value.name, r.value.greeting) for r in records]  # type: ignore[attr-defined]
+
+
 def define_answers(step: int, source: str) -> tuple[Any, ...]:
-    """The answers (``Exercise.answers``) that ``source`` defines, after the preamble."""
+    """The answers (``Exercise.answers``) that ``source`` defines, after the preamble; step 7's
+    cells get a :class:`LocalStack` as the running ``stack``."""
     namespace: dict[str, Any] = {"__name__": "__main__"}  # a notebook's (Flask(__name__))
+    if step == 7:
+        namespace["stack"] = LocalStack()
     run_cell(EXERCISES[step].preamble, namespace)
     run_cell(source, namespace)
     return tuple(namespace[name] for name in EXERCISES[step].answers)

@@ -25,7 +25,9 @@ from statefun.widgets._poll import Poller
 
 
 def poll_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("statefun-")]
+    """The views' poll threads (not a stack's own threads, e.g. a real-engine test's server)."""
+    names = {"statefun-greetings", "statefun-status"}
+    return [t for t in threading.enumerate() if t.name in names]
 
 
 @pytest.fixture(autouse=True)

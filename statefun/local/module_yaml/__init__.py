@@ -59,7 +59,6 @@ from statefun.local.module_yaml._specs import (
     RouterSpec,
     RoutingSpec,
     StateSpec,
-    _UndeclaredFunctionError,
 )
 
 __all__ = [
@@ -94,7 +93,6 @@ for _public in (
     parse_module,
     read_module,
     _DurationError,
-    _UndeclaredFunctionError,
 ):
     _public.__module__ = __name__
 del _public

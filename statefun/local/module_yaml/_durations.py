@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Final
 
+from statefun.errors import ArgumentTypeError
 from statefun.local.module_yaml._java import JAVA_WHITESPACE, LONG_MAX
 
 _NANOS: Final = {
@@ -115,7 +116,7 @@ def parse_duration(text: str) -> datetime.timedelta:
     ``timedelta`` has microsecond resolution, so nanoseconds are truncated.
     """
     if not isinstance(text, str):
-        raise TypeError(f'a duration must be a string such as "60s", not {text!r}')
+        raise ArgumentTypeError(f'a duration must be a string such as "60s", not {text!r}')
     return to_timedelta(parse_duration_nanos(text), text)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from statefun.errors import ModuleYamlError, ModuleYamlWarning
+from statefun.errors import InvalidArgumentError, ModuleYamlError, ModuleYamlWarning
 from statefun.local.module_yaml._parser import Parser
 from statefun.local.module_yaml._source import DEFAULT_MAX_BYTES, too_big
 from statefun.local.module_yaml._specs import (
@@ -117,7 +117,7 @@ def merge_modules(mods: Iterable[ModuleSpec]) -> ModuleSpec:
     """
     modules = list(mods)
     if not modules:
-        raise ValueError("merge_modules needs at least one module")
+        raise InvalidArgumentError("merge_modules needs at least one module")
     functions: dict[str, FunctionSpec] = {}
     ingresses: dict[str, IngressSpec] = {}
     egresses: dict[str, EgressSpec] = {}

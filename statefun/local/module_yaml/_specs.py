@@ -7,7 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Final
 
-from statefun.errors import ModuleYamlWarning, StatefunError
+from statefun.errors import InvalidArgumentError, ModuleYamlWarning, UndeclaredFunctionError
 
 FORMAT_VERSIONS: Final = ("1.0", "2.0")
 
@@ -151,13 +151,6 @@ class RouterSpec:
     path: str | None = None
 
 
-class _UndeclaredFunctionError(KeyError, StatefunError):
-    """A function type that module.yaml does not declare was looked up."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
-
-
 @dataclass(frozen=True, slots=True)
 class ModuleSpec:
     """A parsed module.yaml (or several, see :func:`merge_modules`).
@@ -185,7 +178,7 @@ class ModuleSpec:
             known = ", ".join(repr(t) for t in self.functions) or "none"
             close = difflib.get_close_matches(typename, list(self.functions), n=1)
             did_you_mean = f" Did you mean {close[0]!r}?" if close else ""
-            raise _UndeclaredFunctionError(
+            raise UndeclaredFunctionError(
                 f"function type {typename!r} is not declared in {self.path or 'module.yaml'} "
                 f"(declared types: {known}).{did_you_mean} Add a `- function:` entry with "
                 f"`type: {typename}` or fix the type name."
@@ -212,13 +205,13 @@ class ModuleSpec:
             return matches[0]
         if matches:
             ids = ", ".join(repr(ing.id) for ing, _ in matches)
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"topic {name_or_topic!r} is read by several ingresses ({ids}); pass the "
                 f"ingress id instead."
             )
         ids = ", ".join(repr(i) for i in self.ingresses) or "none"
         topics = ", ".join(repr(r.topic) for i in self.ingresses.values() for r in i.topics)
-        raise ValueError(
+        raise InvalidArgumentError(
             f"no ingress with id or topic {name_or_topic!r} in {self.path or 'module.yaml'} "
             f"(ingress ids: {ids}; topics/streams: {topics or 'none'}). Use one of those, or "
             f"declare the ingress in module.yaml."
