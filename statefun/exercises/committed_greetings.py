@@ -18,6 +18,7 @@ from statefun.exercises.catalog import Exercise
 from statefun.exercises.result import CheckResult, Status
 from statefun.i18n import N_
 from statefun.i18n import gettext as _
+from statefun.platform import runs_here
 from statefun.walkthrough import greeting, seen_count
 
 __all__ = ["EXERCISE", "check_step_7"]
@@ -38,11 +39,14 @@ SOLUTION = """\
 names = ["Newman", "Puddy", "Newman"]
 
 # en: Committed greetings come a checkpoint later: wait for as many as names were sent.
+# en: (Different names may commit in either order; each name's own greetings keep theirs.)
 # zh: 已提交的问候要晚一个检查点才到：等到与发送的名字一样多的问候。
+# zh: （不同名字的问候提交顺序不定；同一个名字的问候保持各自的顺序。）
+greetings = []
 if runs_here():
     stack.send(*names)
     greetings = stack.greetings(count=len(names), timeout=120)
-    for name, text in greetings:
+    for name, text in sorted(greetings, key=lambda greeting: greeting[0]):
         print(f"{name}:\\t{text}")
 """
 
@@ -177,7 +181,14 @@ def _check(names: object, greetings: object) -> str:
 
 
 def check_step_7(names: object = ..., greetings: object = ...) -> CheckResult:
-    """Check step 7: ``check_step_7(names, greetings)``."""
+    """Check step 7: ``check_step_7(names, greetings)``. In a browser tab, where the real
+    runtime cannot run, it prints the browser note and says the step waits for a full install."""
+    if not runs_here():
+        return CheckResult(
+            7,
+            Status.NOT_ATTEMPTED,
+            _("the real runtime does not run in a browser tab: do this step in a full install."),
+        )
     return verdict(7, lambda: _check(names, greetings))
 
 

@@ -1,7 +1,7 @@
-"""Notebook 07's Path A on the real engine: nbval runs both languages' editions, starting Flink
-StateFun 2.2.2 and Kafka from the notebook, and compares every checked output with the
-committed one (the greetings, the local-vs-Flink table, the function changed live, the drill's
-verdict). The default notebook run (``make notebooks``) leaves 07 to this tier."""
+"""Notebook 07's Path A on the real engine: nbval runs its four editions (en, zh; solution and
+practice), each starting Flink StateFun 2.2.2 and Kafka from the notebook, and compares every
+checked output with the committed one (the greetings, the local-vs-Flink table, the function
+changed live, step 7's check, the drill's verdict). `make notebooks` leaves 07 to this tier."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EDITIONS = ["notebooks/en/07-deploying.ipynb", "notebooks/zh/07-deploying.ipynb"]
+EDITIONS = [
+    f"notebooks/{lang}/{kind}07-deploying.ipynb"
+    for lang in ("en", "zh")
+    for kind in ("", "practice/")
+]
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("path", EDITIONS, ids=lambda p: p.split("/")[1])
+@pytest.mark.parametrize("path", EDITIONS, ids=lambda p: p.removeprefix("notebooks/"))
 def test_notebook_07_runs_the_real_engine_as_committed(path: str, tmp_path: Path) -> None:
     env = {**os.environ, "STATEFUN_LAB_PROGRESS": str(tmp_path / "progress.json")}
     command = [sys.executable, "-m", "pytest", "--nbval", path, "-q", "-p", "no:cacheprovider"]

@@ -6,6 +6,7 @@ import itertools
 import linecache
 import textwrap
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,14 +49,13 @@ class LocalStack:
     local runtime, with the walkthrough's greeter (the same greetings, no JVM)."""
 
     def __init__(self) -> None:
-        import greeter
         from messages_pb2 import GreetResponse
 
-        from statefun.exercises._repo import repo_root
+        import greeter
         from statefun.local import LocalRuntime
 
         self.runtime = LocalRuntime.from_module(
-            repo_root() / "module.yaml",
+            Path(__file__).resolve().parents[2] / "module.yaml",
             greeter.functions,
             egress_types={"example/greets": GreetResponse},
         )

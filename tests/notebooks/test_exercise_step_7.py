@@ -78,3 +78,14 @@ def test_the_solution_on_a_stand_in_stack_is_right_in_both_languages(answers: An
     result = check_step_7(*answers(7, localize(EXERCISES[7].solution, "zh")))
     assert result.correct and "已提交问候" in result.message
     assert "名字" in check_step_7(["A", "B"], []).message
+
+
+def test_in_a_browser_tab_the_step_waits_for_a_full_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import statefun.exercises.committed_greetings as step_7
+
+    monkeypatch.setattr(step_7, "runs_here", lambda: False)
+    result = check_step_7(NAMES, GOOD)
+    assert result.status is Status.NOT_ATTEMPTED
+    assert "does not run in a browser tab" in result.message
