@@ -260,7 +260,7 @@ def test_the_detector_reads_markdown_comments_docstrings_and_outputs(tmp_path: P
 
 
 def test_there_are_chinese_notebooks() -> None:
-    assert len(ZH) == 16  # 9 solution editions and 7 practice editions
+    assert len(ZH) == 17  # 9 solution editions and 8 practice editions (01 to 08)
 
 
 @pytest.mark.parametrize("path", ZH, ids=lambda p: str(p.relative_to(ROOT / "notebooks" / "zh")))
