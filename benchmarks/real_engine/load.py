@@ -14,11 +14,12 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from messages_pb2 import GreetRequest, GreetResponse
 
+from real_engine.memory import cpu
 from statefun.flink import CommittedReader, FlinkStack, Producer
 
 TEMPLATES = ["", "Welcome {}", "Nice to see you again {}", "Third time is a charm {}"]
@@ -42,6 +43,7 @@ class Step:
     p99_s: float | None  # None: more than 1% never read within the drain
     max_s: float | None
     wrong: int  # a greeting whose text does not match its count
+    cores: dict[str, float] = field(default_factory=dict)  # CPU per process, in cores
 
     def as_dict(self) -> dict[str, Any]:
         """The step as JSON-able figures."""
@@ -77,6 +79,7 @@ def run_step(
     produce_wall: list[float] = []
     producer = Producer(stack.bootstrap, client_id="real-engine-bench")
 
+    cpu_before = cpu(stack)
     t0 = time.monotonic() + 0.05
 
     def produce() -> None:
@@ -114,6 +117,8 @@ def run_step(
             if value.greeting != greeting(value.name, n):
                 wrong += 1
     thread.join(timeout=60)
+    wall = time.monotonic() - t0
+    cpu_after = cpu(stack)
     producer.close()
     latencies.sort()
     p50 = percentile(latencies, 0.5, total)
@@ -133,6 +138,7 @@ def run_step(
         p99_s=_r(percentile(latencies, 0.99, total)),
         max_s=_r(latencies[-1] if len(latencies) == total else None),
         wrong=wrong,
+        cores={k: round((cpu_after[k] - v) / wall, 2) for k, v in cpu_before.items()},
     )
 
 

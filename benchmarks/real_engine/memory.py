@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from statefun.flink import FlinkStack
@@ -51,4 +52,29 @@ def memory(stack: FlinkStack) -> dict[str, dict[str, float | None]]:
                 "peak_mib": round(sum(peak), 1),
                 "rss_mib_each": round(max(rss, default=0.0), 1),
             }
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu(stack: FlinkStack) -> dict[str, float]:
+    """CPU seconds used so far per process: the JVMs, gunicorn (master and workers), and this
+    process (the load generator: producer and reader)."""
+    assert stack.record is not None
+    out: dict[str, float] = {}
+    for name, pid in stack.record.pids.items():
+        label = {"kafka": "Kafka JVM", "statefun": "StateFun JVM", "functions": "gunicorn"}
+        used = cpu_seconds(pid)
+        if name == "functions":
+            used += sum(cpu_seconds(w) for w in children(pid))
+        out[label.get(name, name)] = used
+    times = os.times()
+    out["load generator"] = times.user + times.system
     return out

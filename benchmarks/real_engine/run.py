@@ -86,7 +86,9 @@ def main() -> int:
     p = argparse.ArgumentParser(
         description=HELP.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--rates", default="50,100,200,400,800,1600,3200,6400", help="names/s, rising")
+    p.add_argument(
+        "--rates", default="50,100,200,400,800,1600,3200,6400,12800,25600", help="names/s, rising"
+    )
     p.add_argument("--seconds", type=float, default=15.0, help="each step's length (15)")
     p.add_argument("--drain", type=float, default=15.0, help="read this long after a step (15)")
     p.add_argument("--keys", type=int, default=50, help="distinct names per step (50)")
@@ -179,9 +181,10 @@ def knob_runs(
         key, _, value = item.partition("=")
         typed: Any = value if key == "checkpoint" else int(value)
         variants.append(replace(base, **{key: typed}))
+    variants.append(base)  # again at the end: how far the machine moved meanwhile
     out = []
-    for knobs in variants:
-        label = knobs.label(base)
+    for i, knobs in enumerate(variants):
+        label = knobs.label(base) + (" (again)" if i and knobs == base else "")
         say(f"knob {label}: {light:g}/s then {heavy:g}/s, {args.knob_seconds:g} s each")
         stack = make_stack(knobs, scratch, None)
         try:
@@ -287,6 +290,19 @@ def render(report: dict[str, Any]) -> str:
         lines += table(head, rrows)
         for sdk in sdks:
             lines.append(f"{sdk}: {report[sdk].get('ramp_end')}")
+        lines += [
+            "",
+            "CPU (cores, over send + drain) at each rate: StateFun JVM / Kafka JVM / "
+            "gunicorn / load generator",
+        ]
+        crows = []
+        for rate in sorted(by_rate):
+            row = [f"{rate:g}"]
+            for sdk in sdks:
+                s = by_rate[rate].get(sdk)
+                row.append(cores(s.cores) if s else "-")
+            crows.append(row)
+        lines += table(["offered/s", *sdks], crows)
 
     if "knobs" in report:
         k = report["knobs"]
@@ -304,14 +320,30 @@ def render(report: dict[str, Any]) -> str:
                 e["heavy"]["delivered_per_s"],
                 fmt(e["heavy"]["p50_s"]),
                 fmt(e["heavy"]["p99_s"]),
+                cores(e["heavy"].get("cores", {})),
             ]
             for e in k
         ]
         lines += table(
-            ["knob", "start s", "light p50", "light p99", "heavy /s", "heavy p50", "heavy p99"],
+            [
+                "knob",
+                "start s",
+                "light p50",
+                "light p99",
+                "heavy /s",
+                "heavy p50",
+                "heavy p99",
+                "heavy CPU (JVM/Kafka/gunicorn/gen)",
+            ],
             krows,
         )
     return "\n".join(lines)
+
+
+def cores(used: dict[str, float]) -> str:
+    """StateFun JVM / Kafka JVM / gunicorn / load generator, in cores."""
+    names = ("StateFun JVM", "Kafka JVM", "gunicorn", "load generator")
+    return " / ".join(f"{used[n]:.2f}" if n in used else "-" for n in names)
 
 
 def table(head: list[str], rows: list[list[Any]]) -> list[str]:
