@@ -152,6 +152,11 @@ def saturated(step: Step, previous: list[Step], *, p99_limit: float) -> str | No
         return "more than 1% of the greetings were not read within the drain"
     if step.p99_s > p99_limit:
         return f"p99 {step.p99_s:.1f} s > {p99_limit:g} s"
+    if step.offered_per_s < 0.85 * step.rate:
+        return (
+            f"the load generator offered only {step.offered_per_s:g}/s (its limit here, "
+            f"not the engine's)"
+        )
     if step.delivered_per_s < 0.85 * step.offered_per_s:
         return "delivered < 85% of offered"
     best = max((s.delivered_per_s for s in previous), default=0.0)
