@@ -126,7 +126,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/serving.py
 	$(PY) benchmarks/module_yaml.py
-	$(PY) benchmarks/real_engine.py
+	$(PY) benchmarks/real_engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info

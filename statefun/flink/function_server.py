@@ -215,6 +215,11 @@ class GunicornServer:
 
     Give ``functions_file`` (``path.py`` or ``path.py:variable``), or ``app`` (gunicorn's
     ``module:variable``) with ``app_dir`` (the directory to run it in).
+
+    ``python``: the interpreter gunicorn runs with (default: this one, with this package put
+    first on its path). Another interpreter (a virtual environment with gunicorn, e.g. one
+    with upstream's ``apache-flink-statefun``) serves ``app`` with its own packages only:
+    neither this package nor ``PYTHONPATH`` is put on its path.
     """
 
     def __init__(
@@ -228,12 +233,20 @@ class GunicornServer:
         workers: int = 4,
         port: int = 0,
         die_with_parent: bool = True,
+        python: str | None = None,
     ) -> None:
         if (functions_file is None) == (app is None):
             raise FlinkStackError(
                 "GunicornServer serves either a functions file (functions_file='greeter.py') "
                 "or a WSGI app (app='greeter:app', app_dir=...), exactly one of them."
             )
+        if python is not None and functions_file is not None:
+            raise FlinkStackError(
+                f"a functions file is served through this package's statefun.serving, which "
+                f"another interpreter ({python}) does not have: pass app='module:variable' "
+                f"(a WSGI app importable in that interpreter) with app_dir=, or no python=."
+            )
+        self.python = python
         self.scratch = scratch
         self.log = log
         self.functions_file = functions_file
@@ -270,18 +283,27 @@ class GunicornServer:
         else:
             assert self.app is not None
             target, cwd = self.app, (self.app_dir or Path.cwd()).resolve()
-        cmd = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self._port}"]
+        cmd = [self.python or sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{self._port}"]
         cmd += ["-w", str(self.workers), "--no-control-socket"]
         cmd += ["-c", str(conf / "gunicorn.conf.py"), "--chdir", str(cwd), target]
         return cmd, cwd
 
+    def environment(self) -> dict[str, str]:
+        """gunicorn's environment: this one, with this package first on ``PYTHONPATH`` (for
+        another ``python``: without ``PYTHONPATH``, so it imports its own packages)."""
+        env = dict(os.environ)
+        if self.python is None:
+            here = str(Path(__file__).resolve().parents[2])  # statefun's own directory's parent
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+        else:
+            env.pop("PYTHONPATH", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
     def start(self) -> None:
         """Start gunicorn and wait (60 s at most) until a worker answers."""
         cmd, cwd = self.command()
-        env = dict(os.environ)
-        here = str(Path(__file__).resolve().parents[2])  # statefun's own directory's parent
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
+        env = self.environment()
         self.process = spawn(cmd, self.log, env=env, cwd=cwd, die_with_parent=self.die_with_parent)
 
         def answered() -> bool:

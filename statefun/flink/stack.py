@@ -129,6 +129,10 @@ class FlinkStack:
     are created when first written), ``workers`` gunicorn's workers, ``kafka_port`` /
     ``rest_port`` / ``function_port`` fixed ports (default: free ones; a taken one raises
     :class:`~statefun.errors.PortInUseError`), ``checkpoint_interval`` Flink's (``"1s"``),
+    ``parallelism`` Flink's default parallelism (1: one subtask of each operator; more runs
+    the function dispatch in that many subtasks, keys split between them), ``python`` the
+    interpreter gunicorn runs ``app`` with (default: this one; another one, e.g. a virtual
+    environment with upstream's SDK, imports its own packages only),
     ``detached`` the stack outlives this process (``statefun-lab flink up``; needs gunicorn
     or your own server), ``say`` where progress goes (default stderr; None: silent),
     ``progress`` the jar download's bar (True: tqdm, an ipywidgets bar in Jupyter; False:
@@ -149,6 +153,8 @@ class FlinkStack:
         rest_port: int | None = None,
         function_port: int | None = None,
         checkpoint_interval: str = config.CHECKPOINT_INTERVAL,
+        parallelism: int = 1,
+        python: str | os.PathLike[str] | None = None,
         detached: bool = False,
         say: Callable[[str], None] | None = _say_stderr,
         progress: bool | ProgressHook = True,
@@ -175,8 +181,20 @@ class FlinkStack:
                 "a detached stack outlives this Python process, so it cannot serve functions "
                 "from it: pass the functions file (functions='greeter/greeter.py') or app=."
             )
+        if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
+            raise FlinkStackError(
+                f"parallelism must be a whole number of subtasks, 1 or more; got "
+                f"{parallelism!r}. Pass e.g. FlinkStack(..., parallelism=2)."
+            )
+        if python is not None and app is None:
+            raise FlinkStackError(
+                f"python={os.fspath(python)!r} runs gunicorn with another interpreter, which "
+                f"serves a WSGI app of its own: pass app='module:variable' (and app_dir=) too."
+            )
         self.app = app
         self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
+        self.parallelism = parallelism
+        self.python = os.fspath(python) if python is not None else None
         self.egress_topics = tuple(egress_topics)
         self.workers = workers
         self.checkpoint_interval = checkpoint_interval
@@ -462,6 +480,7 @@ class FlinkStack:
                 workers=self.workers,
                 port=port,
                 die_with_parent=not self.detached,
+                python=self.python,
             )
             what = self._functions_file or self.app
             self._say(
@@ -546,7 +565,10 @@ class FlinkStack:
         conf = self.scratch / "conf"
         (conf / "flink-conf.yaml").write_text(
             config.flink_conf(
-                self.scratch, rec.ports["rest"], checkpoint_interval=self.checkpoint_interval
+                self.scratch,
+                rec.ports["rest"],
+                checkpoint_interval=self.checkpoint_interval,
+                parallelism=self.parallelism,
             )
         )
         (conf / "log4j-console.properties").write_text(config.FLINK_LOG4J)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -155,3 +157,31 @@ def test_gunicorn_serves_a_functions_file_and_dies_whole(tmp_path: Path) -> None
         finally:
             server.stop()
         assert not pid_alive(pid)
+
+
+def test_another_python_runs_gunicorn_without_this_package_or_pythonpath(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from statefun.flink.function_server import GunicornServer
+
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/else")
+    ours = GunicornServer(scratch=tmp_path, log=tmp_path / "a.log", app="greeter:app")
+    theirs = GunicornServer(
+        scratch=tmp_path, log=tmp_path / "b.log", app="greeter:app", python="/venv/bin/python"
+    )
+    assert ours.command()[0][0] == sys.executable
+    assert ours.environment()["PYTHONPATH"].split(os.pathsep) == [str(REPO), "/somewhere/else"]
+    assert theirs.command()[0][:3] == ["/venv/bin/python", "-m", "gunicorn"]
+    assert "PYTHONPATH" not in theirs.environment()
+
+
+def test_another_python_cannot_serve_a_functions_file(tmp_path: Path) -> None:
+    from statefun.flink.function_server import GunicornServer
+
+    with pytest.raises(FlinkStackError, match="pass app='module:variable'"):
+        GunicornServer(
+            scratch=tmp_path,
+            log=tmp_path / "a.log",
+            functions_file=str(REPO / "greeter" / "greeter.py"),
+            python="/venv/bin/python",
+        )

@@ -143,3 +143,33 @@ def test_an_exiting_owner_leaves_nothing_behind(tmp_path: Path) -> None:
     pid_file = PidFile(tmp_path / "stack.json")
     pid_file.claim(print)
     assert not pid_file.path.exists()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_a_parallelism_below_one_or_not_whole_is_refused(bad: object) -> None:
+    with pytest.raises(FlinkStackError, match="parallelism must be a whole number"):
+        FlinkStack(MODULE, app="greeter:app", parallelism=bad)  # type: ignore[arg-type]
+
+
+def test_another_python_serves_an_app_only() -> None:
+    with pytest.raises(FlinkStackError, match=r"another interpreter.*pass app="):
+        FlinkStack(MODULE, functions=str(REPO / "greeter" / "greeter.py"), python="/x/python")
+
+
+def test_the_parallelism_reaches_flink_conf(tmp_path: Path) -> None:
+    import yaml
+
+    stack = FlinkStack(MODULE, app="greeter:app", parallelism=3, checkpoint_interval="250ms")
+    # The configuration step alone, on a record of a stack that started nothing.
+    (tmp_path / "module").mkdir()
+    (tmp_path / "conf").mkdir()
+    stack.record = StackRecord(
+        scratch=str(tmp_path), owner_pid=os.getpid(), ports={"rest": 1, "kafka": 2}
+    )
+    try:
+        stack._write_module_and_conf()
+    finally:
+        stack.record = None
+    conf = yaml.safe_load((tmp_path / "conf" / "flink-conf.yaml").read_text())
+    assert conf["parallelism.default"] == 3
+    assert conf["execution.checkpointing.interval"] == "250ms"
