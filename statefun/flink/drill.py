@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from statefun.errors import InvalidArgumentError, StackTimeoutError
 from statefun.flink.protocol import FlinkStackLike
+from statefun.i18n import gettext as _
 from statefun.walkthrough import seen_count
 
 __all__ = [
@@ -78,15 +79,19 @@ class CountProblem:
     got: int
 
     def __str__(self) -> str:
+        """What is wrong, in the current language (:mod:`statefun.i18n`)."""
+        values = {"name": self.name, "expected": self.expected, "got": self.got}
         if self.kind == "gap":
-            return f"{self.name}: gap, expected count {self.expected}, got {self.got}"
-        if self.kind == "duplicate":
-            return f"{self.name}: duplicate, expected count {self.expected}, got {self.got} again"
-        if self.kind == "missing":
-            return f"{self.name}: missing, {self.expected} greetings expected, {self.got} read"
-        if self.kind == "extra":
-            return f"{self.name}: extra, {self.expected} greetings expected, {self.got} read"
-        return f"{self.name}: greeting #{self.got} is not the greeter's"
+            text = _("{name}: a gap, count {expected} expected, {got} came (a message lost)")
+        elif self.kind == "duplicate":
+            text = _("{name}: count {got} again where {expected} was expected (counted twice)")
+        elif self.kind == "missing":
+            text = _("{name}: {got} greetings of {expected} expected (some never came)")
+        elif self.kind == "extra":
+            text = _("{name}: {got} greetings where {expected} were expected")
+        else:
+            text = _("{name}: greeting {got} is not one of the greeter's")
+        return text.format(**values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,27 +199,32 @@ class DrillResult:
         return not self.problems and self.job_state == "RUNNING"
 
     def lines(self) -> list[str]:
-        """One line per name (its counts before | after the crash), then the verdict; no
-        timings, ids or paths (a notebook's output stays the same from run to run)."""
+        """One line per name (its counts before | after the crash), what is wrong, then the
+        verdict, in the current language; no timings, ids or paths (a notebook's output stays
+        the same from run to run)."""
 
         def counts(values: tuple[int | None, ...]) -> str:
             return " ".join("?" if c is None else str(c) for c in values) or "-"
 
         width = max((len(n.name) for n in self.names), default=0)
-        out = [
+        lines = [
             f"{'✅' if n.ok else '❌'} {n.name:<{width}}  {counts(n.before)} | {counts(n.after)}"
             for n in self.names
         ]
-        out += [f"   {p}" for p in self.problems]
+        lines += ["   " + str(p) for p in self.problems]
         if self.job_state != "RUNNING":
-            out.append(f"the job is {self.job_state or 'not answering'} after the restore")
-        out.append(
-            "nothing lost, nothing counted twice"
-            if self.ok
-            else f"{len(self.problems)} problem(s)"
-            + ("" if self.job_state == "RUNNING" else ", and the job does not run")
-        )
-        return out
+            lines.append(
+                _("the job is {state} after the restore").format(
+                    state=self.job_state or _("not answering")
+                )
+            )
+        if self.ok:
+            lines.append(_("✅ nothing lost, nothing counted twice: the counts carry on"))
+        elif self.problems:
+            lines.append(_("❌ {count} problem(s)").format(count=len(self.problems)))
+        else:
+            lines.append(_("❌ no count is wrong, but the job does not run again"))
+        return lines
 
     def __str__(self) -> str:
         return "\n".join(self.lines())

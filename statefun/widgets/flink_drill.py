@@ -46,49 +46,14 @@ def step_text(step: DrillStep) -> str:
 
 
 def problem_text(problem: CountProblem) -> str:
-    """What is wrong with a name's counts, in the current language."""
-    values = {"name": problem.name, "expected": problem.expected, "got": problem.got}
-    if problem.kind == "gap":
-        return _("{name}: a gap, count {expected} expected, {got} came (a message lost)").format(
-            **values
-        )
-    if problem.kind == "duplicate":
-        return _("{name}: count {got} again where {expected} was expected (counted twice)").format(
-            **values
-        )
-    if problem.kind == "missing":
-        return _("{name}: {got} greetings of {expected} expected (some never came)").format(
-            **values
-        )
-    if problem.kind == "extra":
-        return _("{name}: {got} greetings where {expected} were expected").format(**values)
-    return _("{name}: greeting {got} is not one of the greeter's").format(**values)
+    """What is wrong with a name's counts, in the current language (``str(problem)``)."""
+    return str(problem)
 
 
 def drill_lines(result: DrillResult) -> list[str]:
     """The verdict in the current language: each name's counts before | after the crash, what
-    is wrong, and the summary. No timings, ids or paths."""
-
-    def counts(values: tuple[int | None, ...]) -> str:
-        return " ".join("?" if c is None else str(c) for c in values) or "-"
-
-    width = max((len(n.name) for n in result.names), default=0)
-    lines = [
-        f"{'✅' if n.ok else '❌'} {n.name:<{width}}  {counts(n.before)} | {counts(n.after)}"
-        for n in result.names
-    ]
-    lines += ["   " + problem_text(p) for p in result.problems]
-    if result.job_state != "RUNNING":
-        lines.append(
-            _("the job is {state} after the restore").format(
-                state=result.job_state or _("not answering")
-            )
-        )
-    if result.ok:
-        lines.append(_("✅ nothing lost, nothing counted twice: the counts carry on"))
-    else:
-        lines.append(_("❌ {count} problem(s)").format(count=len(result.problems)))
-    return lines
+    is wrong, and the summary (:meth:`~statefun.flink.drill.DrillResult.lines`)."""
+    return result.lines()
 
 
 class FailureDrillView:

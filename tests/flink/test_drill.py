@@ -70,10 +70,10 @@ def test_a_gap_a_duplicate_a_missing_and_an_extra_greeting_are_found() -> None:
     assert cid.problems == (CountProblem("Cid", "missing", 2, 1),)
     assert dee.problems == (CountProblem("Dee", "extra", 2, 3),)
     assert [str(p) for p in (ann.problems + bob.problems + cid.problems + dee.problems)] == [
-        "Ann: gap, expected count 2, got 3",
-        "Bob: duplicate, expected count 3, got 2 again",
-        "Cid: missing, 2 greetings expected, 1 read",
-        "Dee: extra, 2 greetings expected, 3 read",
+        "Ann: a gap, count 2 expected, 3 came (a message lost)",
+        "Bob: count 2 again where 3 was expected (counted twice)",
+        "Cid: 1 greetings of 2 expected (some never came)",
+        "Dee: 3 greetings where 2 were expected",
     ]
 
 
@@ -124,7 +124,7 @@ def test_a_good_restore_carries_the_counts_on() -> None:
             "✅ Ann  1 2 | 3 4",
             "✅ Bob  1 2 | 3 4",
             "✅ Cid  1 2 | 3 4",
-            "nothing lost, nothing counted twice",
+            "✅ nothing lost, nothing counted twice: the counts carry on",
         ]
     )
 
@@ -140,7 +140,7 @@ def test_a_lost_greeting_is_a_gap() -> None:
     )
     assert result.names[1].ok and result.names[2].ok
     assert str(result).splitlines()[0] == "❌ Ann  1 2 | 4"
-    assert str(result).splitlines()[-1] == "2 problem(s)"
+    assert str(result).splitlines()[-1] == "❌ 2 problem(s)"
 
 
 def test_a_message_processed_twice_is_a_duplicate() -> None:
@@ -190,7 +190,7 @@ def test_a_job_that_does_not_run_after_the_restore_fails_the_drill() -> None:
     assert result.job_state is None and not result.ok
     assert str(result).splitlines()[-2:] == [
         "the job is not answering after the restore",
-        "0 problem(s), and the job does not run",
+        "❌ no count is wrong, but the job does not run again",
     ]
 
 
