@@ -1,15 +1,22 @@
-"""The ``statefun-lab`` command line: run a module's functions on the local runtime, or check them.
+"""The ``statefun-lab`` command line: run a module's functions on the local runtime or check
+them, diagnose or start a project, run the real Flink StateFun, copy the notebooks.
 
     statefun-lab run module.yaml greeter/greeter.py --count 12 --seed 7
     statefun-lab check module.yaml greeter/greeter.py
+    statefun-lab doctor path/to/project --fix
+    statefun-lab new my-project
+    statefun-lab flink run module.yaml greeter/greeter.py --names Ann Bob Ann
+    statefun-lab notebooks workshop/ --lang zh
 
 Exit status: 0 done, 1 a function failed (``run``) or problems found (``check``), 2 the input
 cannot be used (options, module.yaml, the Python file, a JSON line on stdin).
 
 The package: :mod:`~statefun.cli.parser` (the top-level parser, option types, usage errors),
 :mod:`~statefun.cli.sources` (the records fed), :mod:`~statefun.cli.render` (what is printed),
-and a module per command (:mod:`~statefun.cli.run`, :mod:`~statefun.cli.check`), each with an
-``add_parser(subparsers)``. A new command is one more module in :data:`COMMANDS`.
+and a module per command (:mod:`~statefun.cli.run`, :mod:`~statefun.cli.check`; the others
+live with their feature: :mod:`statefun.project.doctor`, :mod:`statefun.project.scaffold`,
+:mod:`statefun.flink.cli`, :mod:`statefun.workshop`), each with an ``add_parser(subparsers)``.
+A new command is one more module in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
