@@ -248,9 +248,9 @@ class LocalRuntime:
         messages between functions one run delivers with no virtual time passing (a fan-out
         where each message sends two never makes a long chain, but grows without end) and the
         delayed messages waiting at once; past it the sending batch fails the same way.
-        ``trace_limit`` keeps only
-        the last events in :attr:`trace` (None: all of them), and a message or state value of
-        more than ``trace_value_bytes`` is kept there as its type and size only.
+        ``trace_limit`` keeps only the last events in :attr:`trace` (None: all of them), and a
+        message or state value of more than ``trace_value_bytes`` is kept there as its type and
+        size only.
         """
         self.module = module
         unknown = sorted(set(egress_types or {}) - set(module.egresses))
