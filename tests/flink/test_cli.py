@@ -184,4 +184,3 @@ def test_random_names_follow_the_seed(run: Callable[..., list[str]]) -> None:
     assert len(names()) == 10
     assert set(names("--count", "50", "--seed", "1")) == set(NAMES)
     assert names("--count", "0") == []
-

@@ -168,7 +168,8 @@ def test_fetch_jars_uses_the_cache_and_mirror_variables(
     repo: FakeRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jar = repo.add("a", 1000)
-    monkeypatch.setattr(jars_module, "locked_jars", lambda name: {"one": (jar,), "two": (jar,)}[name])
+    lock = {"one": (jar,), "two": (jar,)}
+    monkeypatch.setattr(jars_module, "locked_jars", lambda name: lock[name])
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "c"))
     monkeypatch.setenv(MAVEN_URL_ENV, repo.url)
     got = fetch_jars("one", "two", progress=False, retry_delay=0)
