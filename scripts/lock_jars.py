@@ -42,6 +42,9 @@ POMS = {"runtime": POM_DIR / "runtime-pom.xml", "kafka": POM_DIR / "kafka-pom.xm
 COPY_DEPENDENCIES = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy-dependencies"
 LOCK_FORMAT = 1
 
+sys.path.insert(0, str(REPO))
+from statefun.flink.jars import parse_lock  # noqa: E402
+
 
 def file_digest(path: Path, algorithm: str) -> str:
     """The hex digest of a file, read in chunks."""
@@ -145,7 +148,7 @@ def render_lock(sets: dict[str, Any]) -> str:
         lines.append("  }" + ("," if i < len(names) - 1 else ""))
     lines += [" }", "}"]
     text = "\n".join(lines) + "\n"
-    json.loads(text)  # well-formed, whatever the entries hold
+    parse_lock(text, "the lock scripts/lock_jars.py wrote")  # as the package will read it
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -131,23 +132,32 @@ def test_a_file_where_the_folder_should_be_is_refused(
 def test_it_starts_jupyterlab_in_the_folder_on_the_first_notebook(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    launched: list[tuple[list[str], Path]] = []
-    monkeypatch.setattr(workshop, "_launch", lambda cmd, cwd: launched.append((cmd, cwd)) or 0)
-    status, out, _ = _run(capsys, str(tmp_path / "lab"), "--lang", "zh")
-    assert status == 0
+    # The command becomes JupyterLab (os.execv, which does not return): record the exec and
+    # where it happened, and stop there.
+    class Execed(Exception):
+        pass
+
+    launched: list[tuple[str, list[str], Path]] = []
+
+    def execv(path: str, argv: list[str]) -> None:
+        launched.append((path, list(argv), Path.cwd()))
+        raise Execed
+
+    monkeypatch.chdir(tmp_path)  # the command changes directory: put it back afterwards
+    monkeypatch.setattr(os, "execv", execv)
+    with pytest.raises(Execed):
+        main(["notebooks", str(tmp_path / "lab"), "--lang", "zh"])
+    out = capsys.readouterr().out
     target = (tmp_path / "lab").resolve()
-    assert launched == [
-        (
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                f"--ServerApp.root_dir={target}",
-                "notebooks/zh/00-start-here.ipynb",
-            ],
-            target,
-        )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={target}",
+        "notebooks/zh/00-start-here.ipynb",
     ]
+    assert launched == [(sys.executable, command, target)]
+    assert (target / "notebooks/zh/00-start-here.ipynb").is_file()
     assert out.splitlines()[-1] == (
         f"Starting JupyterLab in {target} on notebooks/zh/00-start-here.ipynb (Ctrl-C stops it)."
     )

