@@ -8,7 +8,12 @@
         stack.send("Ann", "Bob", "Ann")
         print(stack.greetings(count=3, timeout=120))
 
-* :mod:`statefun.flink.stack`: :class:`FlinkStack`, the stack (Kafka, the functions, StateFun);
+* :mod:`statefun.flink.stack`: :class:`FlinkStack`, the stack (Kafka, the functions, StateFun),
+  made of :mod:`~statefun.flink.base` (addresses, logs, status), :mod:`~statefun.flink.lifecycle`
+  (up, down), :mod:`~statefun.flink.components` (starting each process),
+  :mod:`~statefun.flink.scratch` (the run's directory and configuration files),
+  :mod:`~statefun.flink.recovery` (kill and restore), :mod:`~statefun.flink.ingress` (producing)
+  and :mod:`~statefun.flink.egress` (reading committed records);
 * :mod:`statefun.flink.function_server`: serving the functions from this process or gunicorn;
 * :mod:`statefun.flink.kafka`: producing and reading committed records;
 * :mod:`statefun.flink.status`: the job's and the processes' status;

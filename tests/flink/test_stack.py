@@ -22,7 +22,16 @@ from statefun.errors import (
     StackRunningError,
 )
 from statefun.flink import FlinkStack, message_class
-from statefun.flink.processes import PidFile, StackRecord, kill_group, pid_alive, poll, spawn
+from statefun.flink.processes import (
+    PidFile,
+    StackRecord,
+    kill_group,
+    pid_alive,
+    poll,
+    remove_scratch,
+    spawn,
+)
+from statefun.flink.scratch import make_scratch, write_job_conf
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "module.yaml"
@@ -156,20 +165,29 @@ def test_another_python_serves_an_app_only() -> None:
         FlinkStack(MODULE, functions=str(REPO / "greeter" / "greeter.py"), python="/x/python")
 
 
-def test_the_parallelism_reaches_flink_conf(tmp_path: Path) -> None:
+def test_the_parallelism_reaches_flink_conf() -> None:
     import yaml
 
     stack = FlinkStack(MODULE, app="greeter:app", parallelism=3, checkpoint_interval="250ms")
-    # The configuration step alone, on a record of a stack that started nothing.
-    (tmp_path / "module").mkdir()
-    (tmp_path / "conf").mkdir()
-    stack.record = StackRecord(
-        scratch=str(tmp_path), owner_pid=os.getpid(), ports={"rest": 1, "kafka": 2}
-    )
+    # The configuration step alone, with the settings of a stack that started nothing.
+    scratch = make_scratch()
     try:
-        stack._write_module_and_conf()
+        write_job_conf(
+            scratch,
+            stack.module_path,
+            function_host_port="127.0.0.1:3",
+            bootstrap="127.0.0.1:2",
+            rest_port=1,
+            checkpoint_interval=stack.checkpoint_interval,
+            parallelism=stack.parallelism,
+        )
+        conf = yaml.safe_load((scratch / "conf" / "flink-conf.yaml").read_text())
+        module = (scratch / "module" / "module.yaml").read_text()
     finally:
-        stack.record = None
-    conf = yaml.safe_load((tmp_path / "conf" / "flink-conf.yaml").read_text())
+        remove_scratch(str(scratch))
+    assert not scratch.exists()
     assert conf["parallelism.default"] == 3
     assert conf["execution.checkpointing.interval"] == "250ms"
+    assert conf["rest.port"] == 1
+    assert "http://127.0.0.1:3/" in module
+    assert "address: 127.0.0.1:2" in module
