@@ -37,20 +37,22 @@ def repo_root() -> Path:
     )
 
 
-def messages() -> ModuleType:
+def messages(root: Path | None = None) -> ModuleType:
     """The walkthrough's ``messages_pb2``, imported as the notebooks import it (top level).
 
     Importing the same ``.proto`` under two module names would register it twice in the
     protobuf descriptor pool, so ``greeter/`` goes on ``sys.path`` as in the notebooks.
+    ``root`` is the checkout that holds ``greeter/`` (default: :func:`repo_root`).
     """
     if "messages_pb2" not in sys.modules:
-        greeter = str(repo_root() / "greeter")
+        greeter = str((root or repo_root()) / "greeter")
         if greeter not in sys.path:
             sys.path.insert(0, greeter)
     try:
         return importlib.import_module("messages_pb2")
     except TypeError as e:  # protobuf refusing old generated code: say how to regenerate it
-        outdated = outdated_generated_code(e, importer=str(repo_root() / "greeter" / "greeter.py"))
+        importer = (root or repo_root()) / "greeter" / "greeter.py"
+        outdated = outdated_generated_code(e, importer=str(importer))
         if outdated is None:
             raise
         raise outdated from None

@@ -112,117 +112,134 @@ def check_environment() -> EnvironmentReport:
     pure-Python backend (the only one there), the widgets' front end and JupyterLite come with
     the site: those are what is expected there, not problems.
     """
-    report = EnvironmentReport()
-    add = report.findings.append
-    py = ".".join(map(str, sys.version_info[:3]))
-    add(
-        Finding(
-            "Python",
-            py,
-            sys.version_info >= (3, 11),
-            _("install Python 3.11 or newer, then `make setup` (it creates .venv)."),
-        )
-    )
+    report = EnvironmentReport([_python()])
     try:
         root = repo_root()
     except RuntimeError as e:
-        add(Finding("statefun-lab", _("not found"), False, str(e)))
+        report.findings.append(Finding("statefun-lab", _("not found"), False, str(e)))
         return report
     import statefun
 
+    package = Path(statefun.__file__)
+    here = package.resolve().is_relative_to(root)
+    install = INSTALL if here else INSTALL_PACKAGE
+    report.findings += [
+        _statefun_lab(root, package, here),
+        _protobuf(install),
+        _ipywidgets(install),
+        _jupyterlab(install, here),
+        _kernel(root, here),
+        _walkthrough(install),
+    ]
+    return report
+
+
+def _python() -> Finding:
+    py = ".".join(map(str, sys.version_info[:3]))
+    return Finding(
+        "Python",
+        py,
+        sys.version_info >= (3, 11),
+        _("install Python 3.11 or newer, then `make setup` (it creates .venv)."),
+    )
+
+
+def _statefun_lab(root: Path, package: Path, here: bool) -> Finding:
+    """The installed statefun-lab; ``here`` when ``package`` (its ``__init__.py``) is in
+    the checkout ``root``."""
     lab = _version("statefun-lab")
-    here = Path(statefun.__file__).resolve().is_relative_to(root)
     # Installed (a wheel, not this checkout): right when it is the version of these notebooks,
     # the one `statefun-lab notebooks` copied them from or a checkout's pyproject.toml names.
     wanted = None if here or IN_BROWSER else notebooks_version(root)
-    install = INSTALL if here else INSTALL_PACKAGE
     found = _("{version} ({where})").format(
         version=lab or _("not installed"),
         where=_("this repository")
         if here
         else _("the browser edition's wheel")
         if IN_BROWSER
-        else str(Path(statefun.__file__).parent),
+        else str(package.parent),
     )
     mismatch = wanted is not None and lab is not None and lab != wanted
     if mismatch:
         found += "; " + _("these notebooks are for {version}").format(version=wanted)
-    add(
-        Finding(
-            "statefun-lab",
-            found,
-            lab is not None and not mismatch,
-            _(
-                "{command}, or copy the installed version's notebooks with "
-                "`statefun-lab notebooks DIR`"
-            ).format(command=f"%pip install 'statefun-lab[notebooks]=={wanted}'")
-            if mismatch
-            else _("from {root}: {command}").format(root=root, command=INSTALL),
-        )
+    return Finding(
+        "statefun-lab",
+        found,
+        lab is not None and not mismatch,
+        _(
+            "{command}, or copy the installed version's notebooks with `statefun-lab notebooks DIR`"
+        ).format(command=f"%pip install 'statefun-lab[notebooks]=={wanted}'")
+        if mismatch
+        else _("from {root}: {command}").format(root=root, command=INSTALL),
     )
+
+
+def _protobuf(install: str) -> Finding:
     import google.protobuf
     from google.protobuf.internal import api_implementation
 
     backend = api_implementation.Type()
     pb = google.protobuf.__version__
-    add(
-        Finding(
-            "protobuf",
-            _("{version}, backend {backend}").format(version=pb, backend=backend),
-            _major(pb) >= 5 and (backend != "python" or IN_BROWSER),
-            (
-                _("{command} (it pins protobuf 7)").format(command=install)
-                if _major(pb) < 5
-                else _(
-                    "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
-                    "slow), then restart the kernel"
-                )
-            ),
-        )
+    return Finding(
+        "protobuf",
+        _("{version}, backend {backend}").format(version=pb, backend=backend),
+        _major(pb) >= 5 and (backend != "python" or IN_BROWSER),
+        (
+            _("{command} (it pins protobuf 7)").format(command=install)
+            if _major(pb) < 5
+            else _(
+                "unset PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION (the pure-Python backend is "
+                "slow), then restart the kernel"
+            )
+        ),
     )
+
+
+def _ipywidgets(install: str) -> Finding:
     widgets = _version("ipywidgets")
     frontend = _version("jupyterlab_widgets") or (_("the site's") if IN_BROWSER else None)
-    add(
-        Finding(
-            "ipywidgets",
-            "{} (jupyterlab_widgets {})".format(
-                widgets or _("not installed"), frontend or _("not installed")
-            ),
-            _major(widgets) >= 8 and frontend is not None,
-            install,
-        )
+    return Finding(
+        "ipywidgets",
+        "{} (jupyterlab_widgets {})".format(
+            widgets or _("not installed"), frontend or _("not installed")
+        ),
+        _major(widgets) >= 8 and frontend is not None,
+        install,
     )
+
+
+def _jupyterlab(install: str, here: bool) -> Finding:
     lab_version = _version("jupyterlab")
-    add(
-        Finding(
-            "JupyterLab",
-            _("JupyterLite, in the browser") if IN_BROWSER else lab_version or _("not installed"),
-            IN_BROWSER or _major(lab_version) >= 4,
-            _("{command}, then start it with `.venv/bin/jupyter lab notebooks/`").format(
-                command=install
-            )
-            if here
-            else _("{command}, then start it with `statefun-lab notebooks`").format(
-                command=install
-            ),
+    return Finding(
+        "JupyterLab",
+        _("JupyterLite, in the browser") if IN_BROWSER else lab_version or _("not installed"),
+        IN_BROWSER or _major(lab_version) >= 4,
+        _("{command}, then start it with `.venv/bin/jupyter lab notebooks/`").format(
+            command=install
         )
+        if here
+        else _("{command}, then start it with `statefun-lab notebooks`").format(command=install),
     )
+
+
+def _kernel(root: Path, here: bool) -> Finding:
     venv = root / ".venv"
     # The repository's kernel matters when statefun comes from the repository; an installed
     # statefun-lab is in the kernel's own environment, whichever that is.
     in_venv = Path(sys.prefix).resolve() == venv.resolve() if here and venv.exists() else True
-    add(
-        Finding(
-            N_("kernel"),
-            f"Pyodide {_pyodide_version()}" if IN_BROWSER else sys.executable,
-            in_venv,
-            _(
-                "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
-                "--sys-prefix`, start `.venv/bin/jupyter lab notebooks/`, and choose "
-                "'Python 3 (ipykernel)'"
-            ),
-        )
+    return Finding(
+        N_("kernel"),
+        f"Pyodide {_pyodide_version()}" if IN_BROWSER else sys.executable,
+        in_venv,
+        _(
+            "pick the repository's kernel: `.venv/bin/python -m ipykernel install "
+            "--sys-prefix`, start `.venv/bin/jupyter lab notebooks/`, and choose "
+            "'Python 3 (ipykernel)'"
+        ),
     )
+
+
+def _walkthrough(install: str) -> Finding:
     try:
         messages()  # puts greeter/ on sys.path, as the notebooks' first cell does
         importlib.import_module("greeter")
@@ -230,5 +247,4 @@ def check_environment() -> EnvironmentReport:
     except Exception as e:  # an import error, or greeter.py failing at import time
         found = _("cannot import: {error}").format(error=f"{type(e).__name__}: {e}")
         ok = False
-    add(Finding(N_("walkthrough"), found, ok, install))
-    return report
+    return Finding(N_("walkthrough"), found, ok, install)

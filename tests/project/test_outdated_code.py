@@ -59,10 +59,9 @@ def test_the_notebooks_loader_says_it_too(tmp_path: Path, monkeypatch: pytest.Mo
 
     (tmp_path / "greeter").mkdir()
     (tmp_path / "greeter" / "messages_pb2.py").write_text(f'raise TypeError("{REFUSAL}")\n')
-    monkeypatch.setattr(_repo, "repo_root", lambda: tmp_path)
     monkeypatch.delitem(sys.modules, "messages_pb2", raising=False)
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.chdir(tmp_path)
 
     with pytest.raises(OutdatedGeneratedCodeError, match=r"statefun-lab doctor --fix greeter$"):
-        _repo.messages()
+        _repo.messages(tmp_path)
