@@ -216,10 +216,10 @@ def spawn(
 
 
 def _await_exec(proc: subprocess.Popen[bytes], wrapper: str) -> None:
-    """Wait (5 s at most) until ``wrapper`` has exec'd the program: only then is its
-    parent-death signal armed, so an owner killed right after :func:`spawn` still takes the
-    process with it."""
-    deadline = time.monotonic() + 5.0
+    """Wait (30 s at most: a busy machine) until ``wrapper`` has exec'd the program: only then
+    is its parent-death signal armed, so an owner killed right after :func:`spawn` still takes
+    the process with it. Returns at once on most machines (a few milliseconds)."""
+    deadline = time.monotonic() + 30.0
     comm = Path(f"/proc/{proc.pid}/comm")
     while proc.poll() is None and time.monotonic() < deadline:
         try:

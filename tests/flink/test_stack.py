@@ -20,6 +20,7 @@ from statefun.errors import (
     PortInUseError,
     StackNotRunningError,
     StackRunningError,
+    StackTimeoutError,
 )
 from statefun.flink import FlinkStack, message_class
 from statefun.flink.processes import (
@@ -148,7 +149,11 @@ def test_an_exiting_owner_leaves_nothing_behind(tmp_path: Path) -> None:
     child = int(owner.stdout.readline())
     owner.kill()  # a kernel killed: no atexit
     owner.wait(timeout=10)
-    poll("the child to die with its owner", lambda: not pid_alive(child), 10)
+    try:
+        poll("the child to die with its owner", lambda: not pid_alive(child), 30)
+    except StackTimeoutError:
+        status = Path(f"/proc/{child}/status").read_text()
+        raise AssertionError(f"the child outlived its owner:\n{status}") from None
     pid_file = PidFile(tmp_path / "stack.json")
     pid_file.claim(print)
     assert not pid_file.path.exists()
