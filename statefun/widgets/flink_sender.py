@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import random
-from collections import Counter
 from collections.abc import Sequence
 
 import ipywidgets as w
@@ -15,7 +14,7 @@ from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
 from statefun.walkthrough import NAMES_TOPIC
 from statefun.widgets._poll import stack_lock
-from statefun.widgets.sender import DEFAULT_NAMES
+from statefun.widgets.sender import DEFAULT_NAMES, name_summary
 
 __all__ = ["FlinkSender", "StackSender"]
 
@@ -54,11 +53,6 @@ class StackSender:
     def pick(self, count: int) -> list[str]:
         """``count`` names drawn from :attr:`names` (seeded: the same run gives the same)."""
         return [self.random.choice(self.names) for _ in range(count)]
-
-
-def _summary(names: Sequence[str]) -> str:
-    counts = Counter(names)
-    return ", ".join(f"{name} ×{n}" for name, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 class FlinkSender:
@@ -129,7 +123,7 @@ class FlinkSender:
             self._report(str(e), error=True)
             return
         self._report(
-            _("sent {count} names: {names}").format(count=len(names), names=_summary(names))
+            _("sent {count} names: {names}").format(count=len(names), names=name_summary(names))
         )
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:

@@ -18,7 +18,7 @@ from statefun.local.runtime import LocalRuntime
 from statefun.local.trace import Event, RequestSent, Responded
 from statefun.walkthrough import NAMES_TOPIC
 
-__all__ = ["DEFAULT_NAMES", "PACES", "GreetRequestSender", "GreetSender"]
+__all__ = ["DEFAULT_NAMES", "PACES", "GreetRequestSender", "GreetSender", "name_summary"]
 
 #: The names of the walkthrough's event generator.
 DEFAULT_NAMES = ("Jerry", "George", "Elaine", "Kramer", "Newman", "Frank")
@@ -109,7 +109,8 @@ class _ProcessedCounter:
             self.done += self.inflight.pop(event.address, 0)
 
 
-def _summary(names: Sequence[str]) -> str:
+def name_summary(names: Sequence[str]) -> str:
+    """How many times each name was sent, most first: ``"Jerry ×3, Elaine ×1"``."""
     counts = Counter(names)
     return ", ".join(f"{name} ×{n}" for name, n in sorted(counts.items(), key=lambda x: -x[1]))
 
@@ -200,7 +201,7 @@ class GreetSender:
             return
         self._report(
             _("sent {count} names ({pace}): {names}").format(
-                count=len(names), pace=_(self.pace.value), names=_summary(names)
+                count=len(names), pace=_(self.pace.value), names=name_summary(names)
             )
         )
 
