@@ -42,7 +42,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``flink`` subcommand (sets ``handler=`` via ``set_defaults``)."""
-    formatter = argparse.RawDescriptionHelpFormatter
     flink = subparsers.add_parser(
         "flink",
         help="run the real Flink StateFun 2.2.2 engine and Kafka locally (no Docker)",
@@ -60,11 +59,24 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "  statefun-lab flink logs statefun\n"
             "  statefun-lab flink down"
         ),
-        formatter_class=formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     flink.set_defaults(handler=lambda args: _usage(flink))
     commands = flink.add_subparsers(dest="flink_command", metavar="COMMAND")
+    _add_up(commands)
+    status = commands.add_parser("status", help="the job, its checkpoints, the processes")
+    status.set_defaults(handler=_status)
+    logs = commands.add_parser("logs", help="the last lines of a component's log")
+    logs.add_argument("component", choices=("statefun", "kafka", "functions"))
+    logs.add_argument("-n", "--lines", type=int, default=40, help="how many (default 40)")
+    logs.set_defaults(handler=_logs)
+    down = commands.add_parser("down", help="stop the stack and remove its files")
+    down.set_defaults(handler=_down)
+    _add_run(commands)
 
+
+def _add_up(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``flink up [MODULE_YAML] [FUNCTIONS_PY] [--workers N]``."""
     up = commands.add_parser(
         "up",
         help="start the stack and leave it running",
@@ -82,17 +94,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     up.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     up.set_defaults(handler=_up)
 
-    status = commands.add_parser("status", help="the job, its checkpoints, the processes")
-    status.set_defaults(handler=_status)
 
-    logs = commands.add_parser("logs", help="the last lines of a component's log")
-    logs.add_argument("component", choices=("statefun", "kafka", "functions"))
-    logs.add_argument("-n", "--lines", type=int, default=40, help="how many (default 40)")
-    logs.set_defaults(handler=_logs)
-
-    down = commands.add_parser("down", help="stop the stack and remove its files")
-    down.set_defaults(handler=_down)
-
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``flink run MODULE_YAML FUNCTIONS_PY [--names ... | --count N] [--seed] [--timeout]``."""
     run = commands.add_parser(
         "run",
         help="start a stack, send names, print the committed greetings, stop it",
@@ -101,7 +105,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "names to the ingress topic and print each committed greeting as the\n"
             "walkthrough's event generator does (<name>:<TAB><greeting>); then stop it."
         ),
-        formatter_class=formatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("module", metavar="MODULE_YAML")
     run.add_argument("functions", metavar="FUNCTIONS_PY")
