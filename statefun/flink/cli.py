@@ -42,6 +42,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``flink`` subcommand (sets ``handler=`` via ``set_defaults``)."""
+    formatter = argparse.RawDescriptionHelpFormatter
     flink = subparsers.add_parser(
         "flink",
         help="run the real Flink StateFun 2.2.2 engine and Kafka locally (no Docker)",
@@ -59,7 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
             "  statefun-lab flink logs statefun\n"
             "  statefun-lab flink down"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=formatter,
     )
     flink.set_defaults(handler=lambda args: _usage(flink))
     commands = flink.add_subparsers(dest="flink_command", metavar="COMMAND")
@@ -72,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     logs.set_defaults(handler=_logs)
     down = commands.add_parser("down", help="stop the stack and remove its files")
     down.set_defaults(handler=_down)
-    _add_run(commands)
+    _add_run(commands, formatter)
 
 
 def _add_up(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +96,10 @@ def _add_up(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     up.set_defaults(handler=_up)
 
 
-def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_run(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    formatter: type[argparse.HelpFormatter],
+) -> None:
     """``flink run MODULE_YAML FUNCTIONS_PY [--names ... | --count N] [--seed] [--timeout]``."""
     run = commands.add_parser(
         "run",
@@ -105,7 +109,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "names to the ingress topic and print each committed greeting as the\n"
             "walkthrough's event generator does (<name>:<TAB><greeting>); then stop it."
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=formatter,
     )
     run.add_argument("module", metavar="MODULE_YAML")
     run.add_argument("functions", metavar="FUNCTIONS_PY")
