@@ -51,7 +51,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Unpack
 
-from statefun.flink.jars._download import DownloadOptions, download_jars
+from statefun.flink.jars._download import DownloadOptions, download_jars, download_settings
 from statefun.flink.jars._locations import (
     CACHE_ENV,
     DEFAULT_MAVEN_URL,
@@ -89,6 +89,7 @@ def fetch_jars(*sets: str, **options: Unpack[DownloadOptions]) -> dict[str, list
     share is fetched once. The keyword arguments are those of :func:`download_jars`
     (:class:`DownloadOptions`); an unknown set name raises :class:`~statefun.errors.JarLockError`.
     """
+    download_settings(options, "fetch_jars")  # an unknown option is refused before any work
     names = sets or JAR_SETS
     chosen = {name: locked_jars(name) for name in names}
     unique: dict[str, LockedJar] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypedDict, Unpack
 
 from statefun import __version__
-from statefun.errors import JarDownloadError, JarRefusedError
+from statefun.errors import ArgumentTypeError, JarDownloadError, JarRefusedError
 from statefun.flink.jars._cache import is_verified, locked, pending_bytes
 from statefun.flink.jars._locations import CACHE_ENV, jar_dir, maven_url
 from statefun.flink.jars._lock import LockedJar
@@ -73,7 +73,7 @@ def download_jars(
     arrived is kept for the next run), or :class:`~statefun.errors.JarDownloadError` (the
     cache cannot be written).
     """
-    settings = _Settings(**options)
+    settings = download_settings(options, "download_jars")
     wanted = list(jars)
     base = (settings.base_url or maven_url()).rstrip("/")
     dest = (settings.cache or jar_dir()).expanduser().resolve()
@@ -86,6 +86,18 @@ def download_jars(
                 if todo := _unverified(wanted, dest):
                     _download(todo, base, dest, settings, label)
     return [dest / jar.path for jar in wanted]
+
+
+def download_settings(options: DownloadOptions, caller: str) -> _Settings:
+    """``options`` with their defaults; an unknown one is refused, naming ``caller``."""
+    unknown = sorted(set(options) - set(DownloadOptions.__annotations__))
+    if unknown:
+        known = ", ".join(DownloadOptions.__annotations__)
+        raise ArgumentTypeError(
+            f"{caller}() got an unknown option {', '.join(map(repr, unknown))}; "
+            f"its options are {known}"
+        )
+    return _Settings(**options)
 
 
 def _unverified(wanted: list[LockedJar], dest: Path) -> list[LockedJar]:
