@@ -64,7 +64,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     flink.set_defaults(handler=lambda args: _usage(flink))
     commands = flink.add_subparsers(dest="flink_command", metavar="COMMAND")
+    _add_up(commands)
+    status = commands.add_parser("status", help="the job, its checkpoints, the processes")
+    status.set_defaults(handler=_status)
+    logs = commands.add_parser("logs", help="the last lines of a component's log")
+    logs.add_argument("component", choices=("statefun", "kafka", "functions"))
+    logs.add_argument("-n", "--lines", type=int, default=40, help="how many (default 40)")
+    logs.set_defaults(handler=_logs)
+    down = commands.add_parser("down", help="stop the stack and remove its files")
+    down.set_defaults(handler=_down)
+    _add_run(commands, formatter)
 
+
+def _add_up(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``flink up [MODULE_YAML] [FUNCTIONS_PY] [--workers N]``."""
     up = commands.add_parser(
         "up",
         help="start the stack and leave it running",
@@ -82,17 +95,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     up.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     up.set_defaults(handler=_up)
 
-    status = commands.add_parser("status", help="the job, its checkpoints, the processes")
-    status.set_defaults(handler=_status)
 
-    logs = commands.add_parser("logs", help="the last lines of a component's log")
-    logs.add_argument("component", choices=("statefun", "kafka", "functions"))
-    logs.add_argument("-n", "--lines", type=int, default=40, help="how many (default 40)")
-    logs.set_defaults(handler=_logs)
-
-    down = commands.add_parser("down", help="stop the stack and remove its files")
-    down.set_defaults(handler=_down)
-
+def _add_run(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    formatter: type[argparse.HelpFormatter],
+) -> None:
+    """``flink run MODULE_YAML FUNCTIONS_PY [--names ... | --count N] [--seed] [--timeout]``."""
     run = commands.add_parser(
         "run",
         help="start a stack, send names, print the committed greetings, stop it",

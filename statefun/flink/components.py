@@ -19,6 +19,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from statefun.errors import FlinkStackError
 from statefun.flink import config
@@ -35,6 +36,8 @@ __all__ = ["CLI_FRONTEND", "STATEFUN_JOB_CLASS", "STATEFUN_VERSION", "StackCompo
 STATEFUN_VERSION = "2.2.2"
 STATEFUN_JOB_CLASS = "org.apache.flink.statefun.flink.core.StatefulFunctionsJob"
 CLI_FRONTEND = "org.apache.flink.client.cli.CliFrontend"
+
+_T = TypeVar("_T")
 
 
 class StackComponents(StackBase):
@@ -149,14 +152,47 @@ class StackComponents(StackBase):
         )
 
     def _start_statefun(self, savepoint: Path | None = None) -> None:
+        """Start the job (fresh, or from ``savepoint``); return once it has a checkpoint."""
         rec = self._rec()
+        cmd = self._statefun_cmd(savepoint)
+        java = self.java.describe() if self.java else "java"
+        if savepoint is None:
+            started = _("starting StateFun {version} on Flink 1.11.3 ({java})")
+        else:
+            started = _("starting StateFun {version} on Flink 1.11.3 from {checkpoint} ({java})")
+        self._say(started.format(version=STATEFUN_VERSION, checkpoint=savepoint, java=java))
+        t0 = time.monotonic()
+        label = f" from {savepoint}" if savepoint else ""
+        with self.log_path("statefun").open("a") as f:
+            f.write(f"\n===== statefun-lab: CliFrontend run{label} =====\n")
+        env = {**os.environ, "FLINK_CONF_DIR": str(self.scratch / "conf")}
+        self._spawn("statefun", cmd, env=env)
+        rest = FlinkRest(rec.ports["rest"])
+        prefix = "restore_" if savepoint else "statefun_"
+        job = self._await_running(rest)
+        self.timings[f"{prefix}running_s"] = round(time.monotonic() - t0, 2)
+        self._say(
+            _("the StateFun job {job} runs; waiting for its first checkpoint").format(
+                job=job.job_id
+            )
+        )
+        self._await_checkpoint(rest, job.job_id)
+        self.timings[f"{prefix}checkpointed_s"] = round(time.monotonic() - t0, 2)
+        rec.info["job_id"] = job.job_id
+        self.pid_file.write(rec)
+        self._say(
+            _("ready: Kafka {address}, Flink UI {url}").format(
+                address=self.bootstrap, url=self.flink_ui_url
+            )
+        )
+
+    def _statefun_cmd(self, savepoint: Path | None) -> list[str]:
+        """``java ... CliFrontend run [-s savepoint] -c StatefulFunctionsJob statefun-core.jar``."""
         job_jar = f"statefun-flink-core-{STATEFUN_VERSION}.jar"
         core = next((p for p in self._runtime_jars if p.name == job_jar), None)
         if core is None:
             raise FlinkStackError(f"the lock's runtime jar set has no {job_jar}")
         conf = self.scratch / "conf"
-        env = dict(os.environ)
-        env["FLINK_CONF_DIR"] = str(conf)
         # The module directory first (module.yaml found once, on the JVM classpath), then the
         # runtime jars in the lock's order.
         module_dir = str(self.scratch / "module") + "/"
@@ -168,59 +204,38 @@ class StackComponents(StackBase):
         cmd += [CLI_FRONTEND, "run"]
         if savepoint is not None:
             cmd += ["-s", str(savepoint)]
-        cmd += ["-c", STATEFUN_JOB_CLASS, str(core)]
-        label = f" from {savepoint}" if savepoint else ""
-        java = self.java.describe() if self.java else "java"
-        if savepoint is None:
-            started = _("starting StateFun {version} on Flink 1.11.3 ({java})")
-        else:
-            started = _("starting StateFun {version} on Flink 1.11.3 from {checkpoint} ({java})")
-        self._say(started.format(version=STATEFUN_VERSION, checkpoint=savepoint, java=java))
-        t0 = time.monotonic()
-        with self.log_path("statefun").open("a") as f:
-            f.write(f"\n===== statefun-lab: CliFrontend run{label} =====\n")
-        self._spawn("statefun", cmd, env=env)
-        rest = FlinkRest(rec.ports["rest"])
+        return [*cmd, "-c", STATEFUN_JOB_CLASS, str(core)]
+
+    def _await_running(self, rest: FlinkRest) -> JobStatus:
+        """The job, once all its tasks are RUNNING."""
 
         def running() -> JobStatus | None:
             job = rest.job()
             return job if job is not None and job.running else None
 
-        found = poll(
-            "the StateFun job to run (all tasks RUNNING)",
-            running,
-            self.start_timeout,
-            interval=0.25,
-            log=self.log_path("statefun"),
-            alive=self._dead("statefun"),
-        )
+        found = self._poll_job("the StateFun job to run (all tasks RUNNING)", running)
         assert found is not None  # poll returns a truthy value
-        job: JobStatus = found
-        prefix = "restore_" if savepoint else "statefun_"
-        self.timings[f"{prefix}running_s"] = round(time.monotonic() - t0, 2)
-        self._say(
-            _("the StateFun job {job} runs; waiting for its first checkpoint").format(
-                job=job.job_id
-            )
-        )
+        return found
+
+    def _await_checkpoint(self, rest: FlinkRest, job_id: str) -> None:
+        """Wait for the job's first completed checkpoint."""
 
         def checkpointed() -> bool:
             now = rest.job()
-            return now is not None and now.job_id == job.job_id and now.checkpoints_completed > 0
+            return now is not None and now.job_id == job_id and now.checkpoints_completed > 0
 
-        poll(
+        self._poll_job(
             "the job's first completed checkpoint (the exactly-once egress is then ready)",
             checkpointed,
+        )
+
+    def _poll_job(self, what: str, check: Callable[[], _T]) -> _T:
+        """:func:`~statefun.flink.processes.poll` the job, failing at once if its JVM exits."""
+        return poll(
+            what,
+            check,
             self.start_timeout,
             interval=0.25,
             log=self.log_path("statefun"),
             alive=self._dead("statefun"),
-        )
-        self.timings[f"{prefix}checkpointed_s"] = round(time.monotonic() - t0, 2)
-        rec.info["job_id"] = job.job_id
-        self.pid_file.write(rec)
-        self._say(
-            _("ready: Kafka {address}, Flink UI {url}").format(
-                address=self.bootstrap, url=self.flink_ui_url
-            )
         )

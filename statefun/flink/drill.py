@@ -30,6 +30,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypedDict
 
 from statefun.errors import InvalidArgumentError, StackTimeoutError
 from statefun.flink.protocol import FlinkStackLike
@@ -42,6 +43,7 @@ __all__ = [
     "PHASES",
     "PROBLEM_KINDS",
     "CountProblem",
+    "DrillOptions",
     "DrillResult",
     "DrillStep",
     "FailureDrill",
@@ -228,6 +230,16 @@ class DrillResult:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+
+class DrillOptions(TypedDict, total=False):
+    """The keyword options of :class:`FailureDrill` that a view of it passes on as they are:
+    ``before``, ``after``, ``timeout`` and ``from_checkpoint``."""
+
+    before: int
+    after: int
+    timeout: float
+    from_checkpoint: bool
 
 
 class FailureDrill:

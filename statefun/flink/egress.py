@@ -21,6 +21,7 @@ from statefun.flink.kafka import CommittedReader, EgressRecord
 __all__ = ["StackEgress"]
 
 M = TypeVar("M", bound=Message)
+_R = TypeVar("_R")
 
 
 class StackEgress(StackBase):
@@ -78,6 +79,29 @@ class StackEgress(StackBase):
         function raises while waiting, :class:`~statefun.errors.StackTimeoutError` on timeout.
         """
         topic = self._egress_topic(egress_or_topic)
+        reader, pending = self._reader(topic, message_type, from_start)
+        errors_at_start = self._server.error_count() if self._server is not None else 0
+        deadline = time.monotonic() + timeout
+        while True:
+            if count is not None and len(pending) >= count:
+                return _take(pending, count)
+            pending += reader.poll(timeout_ms=200)
+            if count is None and reader.at_end():
+                pending += reader.poll(timeout_ms=0)
+                return _take(pending, None)
+            if count is not None and len(pending) >= count:
+                continue
+            self._check_function_errors(errors_at_start)
+            if time.monotonic() >= deadline:
+                if count is None:
+                    return _take(pending, None)
+                raise self._egress_timeout(topic, count, len(pending), timeout)
+
+    def _reader(
+        self, topic: str, message_type: type[Message] | None, from_start: bool
+    ) -> tuple[CommittedReader[Any], list[EgressRecord[Any]]]:
+        """The reader of ``topic`` as ``message_type``, and the records it read and no call
+        returned yet; a new one at the topic's beginning on the first call or ``from_start``."""
         key = (topic, message_type.DESCRIPTOR.full_name if message_type else None)
         reader = self._readers.get(key)
         if reader is None or from_start:
@@ -86,33 +110,19 @@ class StackEgress(StackBase):
             reader = CommittedReader(self.bootstrap, topic, message_type)
             self._readers[key] = reader
             self._pending[key] = []
-        pending = self._pending[key]
-        errors_at_start = self._server.error_count() if self._server is not None else 0
-        deadline = time.monotonic() + timeout
-        while True:
-            if count is not None and len(pending) >= count:
-                got, pending[:] = pending[:count], pending[count:]
-                return got
-            pending += reader.poll(timeout_ms=200)
-            if count is None and reader.at_end():
-                pending += reader.poll(timeout_ms=0)
-                got, pending[:] = list(pending), []
-                return got
-            if count is not None and len(pending) >= count:
-                continue
-            self._check_function_errors(errors_at_start)
-            if time.monotonic() >= deadline:
-                if count is None:
-                    got, pending[:] = list(pending), []
-                    return got
-                raise StackTimeoutError(
-                    f"timed out after {timeout:g}s waiting for {count} committed record(s) on "
-                    f"topic {topic!r}; {len(pending)} arrived (kept for the next call). Records "
-                    f"are committed when a checkpoint completes (every "
-                    f"{self.checkpoint_interval}); is the job running (stack.status())?\n"
-                    f"{self.logs('statefun', 15)}",
-                    log_path=str(self.log_path("statefun")),
-                )
+        return reader, self._pending[key]
+
+    def _egress_timeout(
+        self, topic: str, count: int, arrived: int, timeout: float
+    ) -> StackTimeoutError:
+        return StackTimeoutError(
+            f"timed out after {timeout:g}s waiting for {count} committed record(s) on "
+            f"topic {topic!r}; {arrived} arrived (kept for the next call). Records "
+            f"are committed when a checkpoint completes (every "
+            f"{self.checkpoint_interval}); is the job running (stack.status())?\n"
+            f"{self.logs('statefun', 15)}",
+            log_path=str(self.log_path("statefun")),
+        )
 
     def _check_function_errors(self, seen: int) -> None:
         if self._server is None or self._server.error_count() <= seen:
@@ -136,3 +146,10 @@ class StackEgress(StackBase):
         cls = message_class("example.GreetResponse")
         records = self.egress(None, cls, count=count, timeout=timeout)
         return [(getattr(r.value, "name", ""), getattr(r.value, "greeting", "")) for r in records]
+
+
+def _take(pending: list[_R], count: int | None) -> list[_R]:
+    """Remove and return the first ``count`` of ``pending`` (all of them for None)."""
+    n = len(pending) if count is None else count
+    got, pending[:] = pending[:n], pending[n:]
+    return got

@@ -118,22 +118,11 @@ class _Recorder(logging.Handler):
             )
 
 
-class KernelServer:
-    """Serves ``functions`` from a thread of this process on 127.0.0.1:``port`` (0: a free one).
+class _Loopback:
+    """A server on 127.0.0.1:``port`` (0: a free one), at the path the walkthrough uses."""
 
-    ``functions`` is a ``StatefulFunctions`` or a callable returning one; either way it is
-    looked up on every request. Errors are shown in the 500 body (Flink logs it) and recorded.
-    """
-
-    def __init__(self, functions: FunctionsSource, *, port: int = 0) -> None:
-        resolve_functions(functions)  # fail now, not at Flink's first request
-        self.functions: FunctionsSource = functions
+    def __init__(self, port: int) -> None:
         self._port = port or free_port()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-        self._recorder = _Recorder()
-        self._apps: dict[int, tuple[StatefulFunctions, Any]] = {}
-        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -144,6 +133,24 @@ class KernelServer:
     def port(self) -> int:
         """The port served on."""
         return self._port
+
+
+class KernelServer(_Loopback):
+    """Serves ``functions`` from a thread of this process on 127.0.0.1:``port`` (0: a free one).
+
+    ``functions`` is a ``StatefulFunctions`` or a callable returning one; either way it is
+    looked up on every request. Errors are shown in the 500 body (Flink logs it) and recorded.
+    """
+
+    def __init__(self, functions: FunctionsSource, *, port: int = 0) -> None:
+        resolve_functions(functions)  # fail now, not at Flink's first request
+        super().__init__(port)
+        self.functions: FunctionsSource = functions
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._recorder = _Recorder()
+        self._apps: dict[int, tuple[StatefulFunctions, Any]] = {}
+        self._lock = threading.Lock()
 
     @property
     def pid(self) -> int | None:
@@ -210,7 +217,7 @@ class KernelServer:
         return self._recorder.count
 
 
-class GunicornServer:
+class GunicornServer(_Loopback):
     """Serves a functions file, or a WSGI app, with gunicorn in its own process group.
 
     Give ``functions_file`` (``path.py`` or ``path.py:variable``), or ``app`` (gunicorn's
@@ -246,6 +253,7 @@ class GunicornServer:
                 f"another interpreter ({python}) does not have: pass app='module:variable' "
                 f"(a WSGI app importable in that interpreter) with app_dir=, or no python=."
             )
+        super().__init__(port)
         self.python = python
         self.scratch = scratch
         self.log = log
@@ -253,19 +261,8 @@ class GunicornServer:
         self.app = app
         self.app_dir = app_dir
         self.workers = workers
-        self._port = port or free_port()
         self.die_with_parent = die_with_parent
         self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        """Where Flink calls the functions."""
-        return f"http://127.0.0.1:{self._port}{PATH}"
-
-    @property
-    def port(self) -> int:
-        """The port served on."""
-        return self._port
 
     @property
     def pid(self) -> int | None:

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from statefun.errors import PortInUseError, StackRunningError, StackTimeoutError
 from statefun.flink.jars import cache_dir
+from statefun.flink.scratch import MARKER
 
 __all__ = [
     "PidFile",
@@ -370,7 +371,8 @@ class PidFile:
 
 
 def remove_scratch(scratch: str) -> None:
-    """Delete a stack's scratch directory (only one StateFun Lab made: it holds a marker)."""
+    """Delete a stack's scratch directory (only one StateFun Lab made: it holds the
+    :data:`~statefun.flink.scratch.MARKER`)."""
     path = Path(scratch)
-    if (path / ".statefun-lab-stack").exists():
+    if (path / MARKER).exists():
         shutil.rmtree(path, ignore_errors=True)

@@ -135,32 +135,10 @@ class FlinkStack(StackLifecycle, StackRecovery, StackIngress, StackEgress):
         path = Path(module).expanduser()
         self.module = load_module(path)  # ModuleYamlError: missing, unreadable, invalid
         self.module_path = (path / "module.yaml" if path.is_dir() else path).resolve()
-        self._functions_source = None
-        self._functions_file = None
-        if isinstance(functions, (str, os.PathLike)):
-            self._functions_file = _functions_file(os.fspath(functions))
-        elif functions is not None:
-            self._functions_source = functions
-        if functions is not None and app is not None:
-            raise FlinkStackError(
-                "FlinkStack serves either functions= (a StatefulFunctions or a .py file) or "
-                "app= (a WSGI app for gunicorn), not both."
-            )
-        if detached and self._functions_source is not None:
-            raise FlinkStackError(
-                "a detached stack outlives this Python process, so it cannot serve functions "
-                "from it: pass the functions file (functions='greeter/greeter.py') or app=."
-            )
-        if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
-            raise FlinkStackError(
-                f"parallelism must be a whole number of subtasks, 1 or more; got "
-                f"{parallelism!r}. Pass e.g. FlinkStack(..., parallelism=2)."
-            )
-        if python is not None and app is None:
-            raise FlinkStackError(
-                f"python={os.fspath(python)!r} runs gunicorn with another interpreter, which "
-                f"serves a WSGI app of its own: pass app='module:variable' (and app_dir=) too."
-            )
+        self._functions_file, self._functions_source = _split_functions(functions)
+        _check_settings(
+            functions, app=app, detached=detached, parallelism=parallelism, python=python
+        )
         self.app = app
         self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
         self.parallelism = parallelism
@@ -178,6 +156,10 @@ class FlinkStack(StackLifecycle, StackRecovery, StackIngress, StackEgress):
             "function": function_port,
         }
         self.pid_file = PidFile()
+        self._no_run_yet()
+
+    def _no_run_yet(self) -> None:
+        """The state of a run, empty until :meth:`up` fills it."""
         self.timings = {}
         self.java = None
         self.record = None
@@ -203,6 +185,46 @@ class FlinkStack(StackLifecycle, StackRecovery, StackIngress, StackEgress):
         if self.record is None:
             return f"<FlinkStack {self.module_path} (down)>"
         return f"<FlinkStack {self.module_path} Kafka {self.bootstrap}, UI {self.flink_ui_url}>"
+
+
+def _split_functions(
+    functions: FunctionsSource | str | os.PathLike[str] | None,
+) -> tuple[str | None, FunctionsSource | None]:
+    """``functions=`` as (a file gunicorn serves, checked) or (what this process serves)."""
+    if isinstance(functions, (str, os.PathLike)):
+        return _functions_file(os.fspath(functions)), None
+    return None, functions
+
+
+def _check_settings(
+    functions: FunctionsSource | str | os.PathLike[str] | None,
+    *,
+    app: str | None,
+    detached: bool,
+    parallelism: int,
+    python: str | os.PathLike[str] | None,
+) -> None:
+    """Refuse settings that cannot work together, before anything starts."""
+    if functions is not None and app is not None:
+        raise FlinkStackError(
+            "FlinkStack serves either functions= (a StatefulFunctions or a .py file) or "
+            "app= (a WSGI app for gunicorn), not both."
+        )
+    if detached and functions is not None and not isinstance(functions, (str, os.PathLike)):
+        raise FlinkStackError(
+            "a detached stack outlives this Python process, so it cannot serve functions "
+            "from it: pass the functions file (functions='greeter/greeter.py') or app=."
+        )
+    if not isinstance(parallelism, int) or isinstance(parallelism, bool) or parallelism < 1:
+        raise FlinkStackError(
+            f"parallelism must be a whole number of subtasks, 1 or more; got "
+            f"{parallelism!r}. Pass e.g. FlinkStack(..., parallelism=2)."
+        )
+    if python is not None and app is None:
+        raise FlinkStackError(
+            f"python={os.fspath(python)!r} runs gunicorn with another interpreter, which "
+            f"serves a WSGI app of its own: pass app='module:variable' (and app_dir=) too."
+        )
 
 
 def _functions_file(spec: str) -> str:

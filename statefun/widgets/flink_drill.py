@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from typing import Unpack
 
 import ipywidgets as w
 
 from statefun.errors import StatefunError
-from statefun.flink.drill import DRILL_NAMES, CountProblem, DrillResult, DrillStep, FailureDrill
+from statefun.flink.drill import (
+    DRILL_NAMES,
+    CountProblem,
+    DrillOptions,
+    DrillResult,
+    DrillStep,
+    FailureDrill,
+)
 from statefun.flink.protocol import FlinkStackLike
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
@@ -63,7 +71,8 @@ class FailureDrillView:
 
     ``on_greetings`` is given every greeting the drill reads (a :class:`FlinkGreetings` view
     of the same stack shows them through it); ``after_run`` is called when a run ends.
-    Other options are :class:`~statefun.flink.drill.FailureDrill`'s.
+    ``names`` and the other options are :class:`~statefun.flink.drill.FailureDrill`'s
+    (:class:`~statefun.flink.drill.DrillOptions`); :attr:`drill` is the drill the button runs.
     """
 
     def __init__(
@@ -71,18 +80,15 @@ class FailureDrillView:
         stack: FlinkStackLike,
         names: Sequence[str] = DRILL_NAMES,
         *,
-        before: int = 2,
-        after: int = 2,
-        timeout: float = 120.0,
         on_greetings: Callable[[list[tuple[str, str]]], None] | None = None,
         after_run: Callable[[], object] | None = None,
+        **options: Unpack[DrillOptions],
     ) -> None:
         self.stack = stack
-        self.names = tuple(names)
-        self.before = before
-        self.after = after
-        self.timeout = timeout
-        self._on_greetings = on_greetings
+        #: The drill the button runs (its names, counts and timeout).
+        self.drill = FailureDrill(
+            stack, names, on_step=self._on_step, on_greetings=on_greetings, **options
+        )
         self._after_run = after_run
         #: The last run's verdict (None before the first, or when it failed).
         self.result: DrillResult | None = None
@@ -107,18 +113,9 @@ class FailureDrillView:
         self.result, self.steps, self._error_text = None, [], ""
         self.run_button.disabled = True
         self._render()
-        drill = FailureDrill(
-            self.stack,
-            self.names,
-            before=self.before,
-            after=self.after,
-            timeout=self.timeout,
-            on_step=self._on_step,
-            on_greetings=self._on_greetings,
-        )
         try:
             with stack_lock(self.stack):  # a view following the stack waits meanwhile
-                self.result = drill.run()
+                self.result = self.drill.run()
         except StatefunError as e:
             self._error_text = str(e)
         finally:
@@ -149,7 +146,11 @@ class FailureDrillView:
                     "Sends {names} {before}× each, kills the job, sends them {after}× more while "
                     "it is down, restores it from its checkpoint, and checks each name's counts "
                     "go on one by one."
-                ).format(names=", ".join(self.names), before=self.before, after=self.after)
+                ).format(
+                    names=", ".join(self.drill.names),
+                    before=self.drill.before,
+                    after=self.drill.after,
+                )
             )
         )
         self.run_button.description = _("Run the failure drill")

@@ -40,6 +40,15 @@ def test_a_scratch_dir_is_marked_and_laid_out_and_removable(scratch: Path) -> No
     assert not scratch.exists()
 
 
+def test_only_a_marked_directory_is_removed(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("not a stack's")
+    remove_scratch(str(tmp_path))
+    assert (tmp_path / "keep.txt").read_text() == "not a stack's"
+    (tmp_path / MARKER).write_text("")
+    remove_scratch(str(tmp_path))
+    assert not tmp_path.exists()
+
+
 def test_the_kafka_conf_puts_broker_and_controller_on_their_ports(scratch: Path) -> None:
     props = write_kafka_conf(scratch, 9001, 9002)
     assert props == scratch / "conf" / "server.properties"

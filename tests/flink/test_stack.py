@@ -73,6 +73,12 @@ def test_a_detached_stack_cannot_serve_from_this_process() -> None:
         FlinkStack(MODULE, functions=greeter.functions, detached=True)
 
 
+def test_a_detached_stack_serves_a_functions_file_with_gunicorn() -> None:
+    stack = FlinkStack(MODULE, functions=str(REPO / "greeter" / "greeter.py"), detached=True)
+    assert stack.detached and stack.functions is None  # nothing served from this process
+    assert not stack.running
+
+
 def test_a_missing_functions_file_is_a_function_file_error(tmp_path: Path) -> None:
     with pytest.raises(FunctionFileError, match="no such Python file"):
         FlinkStack(MODULE, functions=str(tmp_path / "nope.py"))

@@ -1,6 +1,7 @@
 """A local Maven repository over HTTP (127.0.0.1, a thread) with switchable misbehaviour.
 
-:func:`serve` starts one (the ``repo`` fixture of ``tests/flink`` yields it). It serves test
+:func:`serve` starts one (the ``repo`` fixture of ``tests/flink`` yields it); :func:`fetch`
+downloads jars from it. It serves test
 jars (random bytes, made per test) in Maven's layout under ``/maven2``. Its ``mode`` picks what
 the server does with a request:
 
@@ -26,8 +27,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
-from statefun.flink.jars import LockedJar
+from statefun.flink.jars import LockedJar, download_jars
 
 
 @dataclasses.dataclass
@@ -141,3 +144,11 @@ def serve() -> Iterator[FakeRepository]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def fetch(repo: FakeRepository, jars: list[LockedJar], cache: Path, **kw: Any) -> list[Path]:
+    """:func:`~statefun.flink.jars.download_jars` from ``repo`` into ``cache``: quiet and with no
+    delay between retries unless ``kw`` says otherwise."""
+    kw.setdefault("progress", False)
+    kw.setdefault("retry_delay", 0)
+    return download_jars(jars, cache=cache, base_url=repo.url, **kw)

@@ -9,7 +9,7 @@ import threading
 import pytest
 from fake_stack import FakeStack
 
-from statefun.errors import StackNotRunningError
+from statefun.errors import InvalidArgumentError, StackNotRunningError
 from statefun.i18n import set_language
 from statefun.widgets import (
     CommittedGreetings,
@@ -317,6 +317,22 @@ def test_a_drill_the_stack_fails_shows_the_error_and_can_run_again(stack: FakeSt
     assert not view.run_button.disabled and ran == [True]
     stack.restore()
     assert view.run() is not None and ran == [True, True]
+
+
+def test_the_drill_view_passes_its_options_to_the_drill_it_runs(stack: FakeStack) -> None:
+    view = FailureDrillView(stack, [" Ann ", "Ann"], before=1, after=3, timeout=5)
+    assert (view.drill.names, view.drill.before, view.drill.after) == (("Ann",), 1, 3)
+    assert "Ann 1× each" in view.explain.value and "3× more" in view.explain.value
+    result = view.run()
+    assert result is not None and result.ok
+    assert [(n.name, n.before, n.after) for n in result.names] == [("Ann", (1,), (2, 3, 4))]
+
+
+def test_a_drill_view_with_bad_options_is_refused_at_once(stack: FakeStack) -> None:
+    with pytest.raises(InvalidArgumentError, match="at least one name"):
+        FailureDrillView(stack, [])
+    with pytest.raises(InvalidArgumentError, match="before and after must each be at least 1"):
+        FailureDrillView(stack, before=0)
 
 
 # -- the dashboard ---------------------------------------------------------------------------------
