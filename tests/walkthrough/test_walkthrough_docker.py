@@ -156,13 +156,14 @@ def test_every_compose_image_is_pinned(compose: dict[str, Any], notebook: dict[s
                 assert image_is_pinned(service["image"]), f"{name}: {service['image']}"
 
 
-# Upstream's examples, vendored as they were checked in (test fixtures of statefun-lab doctor).
-_VENDORED = ROOT / "tests" / "project" / "upstream"
+# Upstream's examples, vendored as they were checked in (test fixtures of statefun-lab doctor),
+# and what builds write (the browser site's copies of the walkthrough): not the repository's own.
+_SKIPPED = {ROOT / "tests" / "project" / "upstream", ROOT / "build", ROOT / "dist"}
 
 
 def _walk_dockerfiles() -> Iterator[Path]:
     for folder, dirs, files in os.walk(ROOT):
-        if Path(folder) == _VENDORED:
+        if Path(folder) in _SKIPPED:
             dirs[:] = []
             continue
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
