@@ -25,6 +25,8 @@ __all__ = ["EXERCISE", "GOLDEN_REQUEST", "GOLDEN_RESPONSE", "check_step_5"]
 PATH = "/statefun"
 CONTENT_TYPE = "application/octet-stream"
 
+# The exercise's copy of the golden exchange (an installed package has no tests/); the tests'
+# tests/support/golden.py is the independent oracle it is checked against.
 #: What the runtime sends for Jerry's first visit (example/greeter, no seen_count yet, the
 #: ingress's typeUrl verbatim): the golden request of spec §1.2.
 GOLDEN_REQUEST = bytes.fromhex(

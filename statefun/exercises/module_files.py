@@ -27,6 +27,9 @@ __all__ = ["BROKEN", "EXERCISE", "FIXED", "check_step_6"]
 FUNCTION = "example/greeter"
 TTL = datetime.timedelta(seconds=60)
 
+# The function of the walkthrough's module.yaml, written out: an installed package has no
+# module.yaml to read, and the line numbers of the messages about the broken files count from
+# this text. tests/notebooks/test_exercises_values.py pins it to the repository's module.yaml.
 _FILE = """\
 version: "1.0"
 
