@@ -101,22 +101,19 @@ def _check_timer(h: Harness, name: str, since: int) -> None:
     scheduled = h.delays()[since:]
     address = f"{FUNCTION_TYPE}/{name}"
     fmt = {"name": name, "time": h.now, "address": address}
-    if not scheduled:
-        h.wrong(
-            _(
-                "{name}'s GreetRequest at {time} scheduled no delayed message. Send this "
-                "address a Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
-                "'example/greeter', context.address.identity, Reset(seen=...))."
-            ).format(**fmt)
-        )
-    if len(scheduled) > 1:
-        h.wrong(
-            _(
-                "{name}'s GreetRequest at {time} scheduled {count} delayed messages; one Reset "
-                "per visit is enough."
-            ).format(count=len(scheduled), **fmt)
-        )
-    timer = scheduled[0]
+    timer = h.the_one(
+        scheduled,
+        none=_(
+            "{name}'s GreetRequest at {time} scheduled no delayed message. Send this "
+            "address a Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
+            "'example/greeter', context.address.identity, Reset(seen=...))."
+        ),
+        many=_(
+            "{name}'s GreetRequest at {time} scheduled {count} delayed messages; one Reset "
+            "per visit is enough."
+        ),
+        **fmt,
+    )
     if timer.target != address:
         h.wrong(
             _(
