@@ -82,20 +82,27 @@ class KafkaBridge:
                 module.egresses[e].delivery_semantic == "exactly-once" for e in self._kafka_egresses
             )
         self.transactional = transactional
-        self._consumer = consumer_class(
+        self._consumer = self._open_consumer(consumer_class, client_id, first)
+        self._producer = self._open_producer(producer_class, client_id)
+        self._egress_cursor = runtime.egress_total
+        self._uncommitted: dict[Any, int] = {}
+        self.consumed = 0
+        self.produced = 0
+
+    def _open_consumer(
+        self, consumer_class: Callable[..., Any], client_id: str, first: IngressSpec
+    ) -> Any:
+        """A consumer of the ingress topics that commits only when told and reads only
+        committed records; without committed offsets it starts where ``first`` says."""
+        return consumer_class(
             *sorted(self._broker_to_topic),
-            bootstrap_servers=bootstrap_servers,
+            bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset=_offset_reset(first),
             isolation_level="read_committed",
         )
-        self._producer = self._open_producer(producer_class, client_id)
-        self._egress_cursor = runtime.egress_total
-        self._uncommitted: dict[Any, int] = {}
-        self.consumed = 0
-        self.produced = 0
 
     def _open_producer(self, producer_class: Callable[..., Any], client_id: str) -> Any:
         """An idempotent producer; a transactional one, its transactions initialised, when the
