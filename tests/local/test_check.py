@@ -49,9 +49,7 @@ def module(
                 states: [seen_count]
         ingresses:
           - ingress:
-              meta:
-                type: statefun.kafka.io/routable-protobuf-ingress
-                id: example/names
+              meta: {{type: statefun.kafka.io/routable-protobuf-ingress, id: example/names}}
               spec:
                 address: kafka-broker:9092
                 topics:
