@@ -15,6 +15,7 @@ import sys
 import traceback
 import types
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +64,26 @@ def load_function_file(spec: str, *, require_functions: bool = True) -> LoadedFi
     only loaded for the message types it imports, e.g. a ``messages_pb2.py``).
     """
     text, variable = split_spec(spec)
+    path = _python_file(text)
+    name = _module_name(path)
+    undo = _make_importable(path.parent, name)
+    module = _execute(path, name, text, undo)
+    try:
+        functions = _find_functions(module, text, variable, require_functions)
+    except FunctionFileError:
+        undo()
+        raise
+    return LoadedFile(
+        path=path,
+        module=module,
+        functions=functions[1] if functions else None,
+        variable=functions[0] if functions else None,
+        message_classes=message_classes(module),
+    )
+
+
+def _python_file(text: str) -> Path:
+    """The absolute path of the ``.py`` file ``text`` names, which exists."""
     path = Path(text)
     if not path.exists():
         raise FunctionFileError(
@@ -74,9 +95,13 @@ def load_function_file(spec: str, *, require_functions: bool = True) -> LoadedFi
             f"{text}: not a Python file. Pass the .py file that defines your functions, "
             f"e.g. greeter/greeter.py."
         )
-    path = path.resolve()
-    name = _module_name(path)
-    directory = str(path.parent)
+    return path.resolve()
+
+
+def _make_importable(folder: Path, name: str) -> Callable[[], None]:
+    """Put ``folder`` on ``sys.path`` (its neighbours, e.g. ``messages_pb2``, import); returns
+    what undoes it and any change to ``sys.modules[name]``."""
+    directory = str(folder)
     added_to_path = directory not in sys.path
     if added_to_path:
         sys.path.insert(0, directory)
@@ -90,6 +115,11 @@ def load_function_file(spec: str, *, require_functions: bool = True) -> LoadedFi
         if added_to_path and directory in sys.path:
             sys.path.remove(directory)
 
+    return undo
+
+
+def _execute(path: Path, name: str, text: str, undo: Callable[[], None]) -> types.ModuleType:
+    """Run the file as the module ``name``; when it raises, ``undo`` and say why it failed."""
     module_spec = importlib.util.spec_from_file_location(name, path)
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
@@ -105,18 +135,7 @@ def load_function_file(spec: str, *, require_functions: bool = True) -> LoadedFi
         if outdated is not None:
             raise outdated from None  # protobuf's traceback and workarounds would mislead
         raise FunctionFileError(_import_failure(text, path, e)) from e
-    try:
-        functions = _find_functions(module, text, variable, require_functions)
-    except FunctionFileError:
-        undo()
-        raise
-    return LoadedFile(
-        path=path,
-        module=module,
-        functions=functions[1] if functions else None,
-        variable=functions[0] if functions else None,
-        message_classes=message_classes(module),
-    )
+    return module
 
 
 def message_classes(module: types.ModuleType) -> tuple[type[Message], ...]:

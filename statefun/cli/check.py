@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import warnings
 from collections.abc import Sequence
 
-from statefun._loader import load_function_file
-from statefun.cli.parser import (
-    EXIT_FAILED,
-    EXIT_OK,
-    STRICT_HELP,
-    Subparsers,
-    add_command,
-    check_order,
-)
+from statefun.cli.inputs import add_inputs, load_inputs, read_module
+from statefun.cli.parser import EXIT_FAILED, EXIT_OK, Subparsers, add_command, check_order
 from statefun.cli.render import plural
-from statefun.errors import ModuleYamlWarning
 from statefun.local.check import check_module
-from statefun.local.module_yaml import ModuleSpec, load_module
+from statefun.local.module_yaml import ModuleSpec
 
+# read_module lives in statefun.cli.inputs (run reads its module the same way); it stays
+# importable from here, where it was first.
 __all__ = ["add_parser", "check", "read_module"]
 
 _DESCRIPTION = (
@@ -50,32 +43,20 @@ def add_parser(subparsers: Subparsers) -> None:
         description=_DESCRIPTION,
         epilog=_EPILOG,
     )
-    parser.add_argument("module", metavar="MODULE_YAML", help="the module.yaml to check")
-    parser.add_argument(
-        "functions",
-        metavar="FUNCTIONS_PY",
-        help="the Python file that binds the functions, e.g. greeter/greeter.py "
+    add_inputs(
+        parser,
+        module_help="the module.yaml to check",
+        functions_help="the Python file that binds the functions, e.g. greeter/greeter.py "
         "(FILE.py:VARIABLE picks one StatefulFunctions if the file has several)",
     )
-    parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
     parser.set_defaults(handler=check)
-
-
-def read_module(args: argparse.Namespace) -> ModuleSpec:
-    """MODULE_YAML, read with ``--strict`` or not; its warnings are left on ``module.warnings``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ModuleYamlWarning)
-        return load_module(args.module, strict=args.strict)
 
 
 def check(args: argparse.Namespace) -> int:
     """Print OK and what the module holds (exit 0), or each problem with its fix (exit 1)."""
     check_order(args)
-    module = read_module(args)
-    for warning in module.warnings:
-        print(f"warning: {warning}")
-    loaded = load_function_file(args.functions)
-    assert loaded.functions is not None
+    module, loaded = load_inputs(args, lambda warning: print(f"warning: {warning}"))
+    assert loaded is not None and loaded.functions is not None
     problems = check_module(module, loaded.functions)
     shown_module, shown_file = module.path or args.module, args.functions
     if problems:

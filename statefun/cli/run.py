@@ -10,15 +10,14 @@ from datetime import timedelta
 from google.protobuf.message import Message
 
 import statefun
-from statefun._loader import LoadedFile, load_function_file
-from statefun.cli.check import read_module
+from statefun._loader import LoadedFile
+from statefun.cli.inputs import add_inputs, load_inputs
 from statefun.cli.parser import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     MAX_SECONDS,
     PROG,
-    STRICT_HELP,
     WHY_SPAN,
     YEAR_SECONDS,
     Subparsers,
@@ -108,17 +107,15 @@ def add_parser(subparsers: Subparsers) -> None:
         description=_DESCRIPTION,
         epilog=_EPILOG,
     )
-    parser.add_argument("module", metavar="MODULE_YAML", help="the module.yaml to run")
-    parser.add_argument(
-        "functions",
-        metavar="FUNCTIONS_PY",
-        nargs="?",
-        help="the Python file that binds the functions, e.g. greeter/greeter.py (its directory "
-        "goes on the import path, so `import messages_pb2` next to it works); "
+    add_inputs(
+        parser,
+        module_help="the module.yaml to run",
+        functions_help="the Python file that binds the functions, e.g. greeter/greeter.py (its "
+        "directory goes on the import path, so `import messages_pb2` next to it works); "
         "FILE.py:VARIABLE picks one StatefulFunctions if the file has several. Optional with "
         "--http, where it is only read for its message types",
+        functions_optional=True,
     )
-    parser.add_argument("--strict", action="store_true", help=STRICT_HELP)
     source = parser.add_argument_group("what goes in (default: random walkthrough names)")
     _add_generator_options(source)
     _add_feed_options(source)
@@ -348,11 +345,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> tuple[ModuleSpec, LoadedFile | None]:
     """MODULE_YAML (its warnings printed) and FUNCTIONS_PY (``None`` if not given, with --http)."""
-    module = read_module(args)
-    for warning in module.warnings:
-        warn(str(warning))
-    if args.functions is not None:
-        return module, load_function_file(args.functions, require_functions=not args.http)
+    module, loaded = load_inputs(args, warn, require_functions=not args.http)
+    if loaded is not None:
+        return module, loaded
     if not args.http:
         raise UsageError(
             "give the Python file that binds the functions, e.g. "

@@ -12,10 +12,10 @@ import contextlib
 import io
 import linecache
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError, Message
@@ -48,6 +48,8 @@ from statefun.testing import Effects, from_effects
 from statefun.walkthrough import EGRESS_ID, FUNCTION_TYPE, GREETINGS_TOPIC, NAMES_TOPIC
 
 __all__ = ["Harness", "Verdict", "greeting_of", "record_pass", "run_check", "verdict"]
+
+T = TypeVar("T")
 
 
 ModuleArg = str | os.PathLike[str] | ModuleSpec | None
@@ -238,6 +240,15 @@ class Harness:
 
     # -- common expectations -------------------------------------------------------------------
 
+    def the_one(self, items: Sequence[T], none: str, many: str, **fmt: object) -> T:
+        """The one item of ``items``; wrong with ``none`` when there is none, or with ``many``
+        (given ``count``) when there are more, both formatted with ``fmt``."""
+        if not items:
+            self.wrong(none.format(**fmt))
+        if len(items) > 1:
+            self.wrong(many.format(count=len(items), **fmt))
+        return items[0]
+
     def expect_greeting(
         self, records: list[EgressRecord], name: str, expected: str, others: tuple[str, ...] = ()
     ) -> None:
@@ -246,21 +257,23 @@ class Harness:
         earlier (to spot a name written into the code)."""
         when = _("for {doing}").format(doing=self.doing)
         fmt = {"when": when, "egress": EGRESS_ID, "topic": GREETINGS_TOPIC, "name": name}
-        if not records:
-            self.wrong(
-                _(
-                    "nothing was sent to the egress {egress!r} {when}. Send the GreetResponse "
-                    "in a Kafka record: context.pack_and_send_egress({egress!r}, "
-                    "kafka_egress_record(topic={topic!r}, key=..., value=...))."
-                ).format(**fmt)
-            )
-        if len(records) > 1:
-            self.wrong(
-                _("{count} records were sent {when}; send exactly one greeting.").format(
-                    count=len(records), **fmt
-                )
-            )
-        record = records[0]
+        record = self.the_one(
+            records,
+            none=_(
+                "nothing was sent to the egress {egress!r} {when}. Send the GreetResponse "
+                "in a Kafka record: context.pack_and_send_egress({egress!r}, "
+                "kafka_egress_record(topic={topic!r}, key=..., value=...))."
+            ),
+            many=_("{count} records were sent {when}; send exactly one greeting."),
+            **fmt,
+        )
+        self._expect_greetings_record(record, name, fmt)
+        self._expect_greet_response(record.value, name, expected, others, fmt)
+
+    def _expect_greetings_record(
+        self, record: EgressRecord, name: str, fmt: dict[str, str]
+    ) -> None:
+        """The Kafka record goes to the greetings topic, with the name as its key."""
         if record.topic != GREETINGS_TOPIC:
             self.wrong(
                 _(
@@ -269,22 +282,32 @@ class Harness:
                     "kafka_egress_record(topic={topic!r}, ...)."
                 ).format(got=record.topic, **fmt)
             )
-        if record.key != name:
-            if record.key is None:
-                self.wrong(
-                    _(
-                        "the Kafka record {when} has no key. Give it the name as key "
-                        "(key=greet_request.name): Kafka then keeps all greetings of one name "
-                        "in one partition, in order."
-                    ).format(**fmt)
-                )
+        if record.key == name:
+            return
+        if record.key is None:
             self.wrong(
                 _(
-                    "the Kafka record {when} has the key {got!r}; use the name as key "
-                    "({name!r}, i.e. greet_request.name)."
-                ).format(got=record.key, **fmt)
+                    "the Kafka record {when} has no key. Give it the name as key "
+                    "(key=greet_request.name): Kafka then keeps all greetings of one name "
+                    "in one partition, in order."
+                ).format(**fmt)
             )
-        value = record.value
+        self.wrong(
+            _(
+                "the Kafka record {when} has the key {got!r}; use the name as key "
+                "({name!r}, i.e. greet_request.name)."
+            ).format(got=record.key, **fmt)
+        )
+
+    def _expect_greet_response(
+        self,
+        value: object,
+        name: str,
+        expected: str,
+        others: tuple[str, ...],
+        fmt: dict[str, str],
+    ) -> None:
+        """The record's value is a GreetResponse with the expected greeting and the name."""
         if not isinstance(value, self.GreetResponse):
             self.wrong(
                 _(
@@ -294,7 +317,7 @@ class Harness:
             )
         greeting = str(value.greeting)  # type: ignore[attr-defined]
         if greeting != expected:
-            self.wrong(self._greeting_problem(name, greeting, expected, others, when))
+            self.wrong(self._greeting_problem(name, greeting, expected, others, fmt["when"]))
         if value.name != name:  # type: ignore[attr-defined]
             got = value.name  # type: ignore[attr-defined]
             shown = _("empty") if not got else repr(got)
@@ -355,6 +378,17 @@ class Harness:
             "topic": GREETINGS_TOPIC,
             "function": FUNCTION_TYPE,
         }
+        explained = self._explain_sdk_error(e, fmt) or self._explain_slip(e, fmt)
+        if explained:
+            return explained
+        where = _line_in(self.fn, e.__traceback__)
+        text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        if where:
+            return _("{when}, `{line}` raised {error}").format(line=where, error=text, **fmt)
+        return _("{when}, your function raised {error}").format(error=text, **fmt)
+
+    def _explain_sdk_error(self, e: BaseException, fmt: dict[str, str]) -> str | None:
+        """What the SDK's typed error ``e`` means for this exercise (None: not one of them)."""
         if isinstance(e, MissingCallerError):
             return _(
                 "{when}, your function called reply(): a message from an ingress (Kafka) has no "
@@ -386,6 +420,10 @@ class Harness:
                 example=example,
                 **fmt,
             )
+        return None
+
+    def _explain_slip(self, e: BaseException, fmt: dict[str, str]) -> str | None:
+        """A learner's slip recognised from ``e`` and its traceback (None: none of them)."""
         if isinstance(e, AttributeError) and isinstance(getattr(e, "obj", None), AnyMessage):
             return _(
                 "{when}, your function received a google.protobuf.Any (the packed message) and "
@@ -399,17 +437,12 @@ class Harness:
                 "is 'namespace/name' as declared in module.yaml: {egress!r}. The Kafka topic "
                 "({topic!r}) goes into the record: kafka_egress_record(topic={topic!r}, ...)."
             ).format(error=e, **fmt)
-        zero = _compute_greeting_with_zero(e.__traceback__)
-        if zero:
+        if _compute_greeting_with_zero(e.__traceback__):
             return _(
                 "{when}, compute_greeting was called with seen=0: counting starts at 1. The "
                 "first visit stores SeenCount(seen=1) and greets with 'Welcome'."
             ).format(**fmt)
-        where = _line_in(self.fn, e.__traceback__)
-        text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        if where:
-            return _("{when}, `{line}` raised {error}").format(line=where, error=text, **fmt)
-        return _("{when}, your function raised {error}").format(error=text, **fmt)
+        return None
 
     def _explain_effects(self, failure: RuntimeFailure) -> str:
         reason = failure.reason

@@ -134,6 +134,16 @@ def _check(names: object, greetings: object) -> str:
             )
         )
     sent, read = _names(names), _pairs(greetings)
+    _check_one_per_name_sent(sent, read)
+    notes = [note for name in dict.fromkeys(sent) if (note := _check_counts(name, read))]
+    message = _(
+        "{k} committed greetings from Flink StateFun, each name counted one more per visit."
+    ).format(k=len(read))
+    return " ".join([message, *notes])
+
+
+def _check_one_per_name_sent(sent: list[str], read: list[tuple[str, str]]) -> None:
+    """As many greetings read as names sent, and none for a name not sent."""
     if len(read) < len(sent):
         _wrong(
             _(
@@ -150,34 +160,32 @@ def _check(names: object, greetings: object) -> str:
                 "new ones: a call to stack.greetings returns what came after the previous call's."
             ).format(names=", ".join(sorted(extra)))
         )
-    notes = []
-    for name in dict.fromkeys(sent):
-        texts = [text for who, text in read if who == name]
-        first = seen_count(name, texts[0])
-        if first is None:
+
+
+def _check_counts(name: str, read: list[tuple[str, str]]) -> str | None:
+    """``name``'s greetings are the walkthrough greeter's, counting one more per visit; a note
+    when the stack knew the name before (its count did not start at 1)."""
+    texts = [text for who, text in read if who == name]
+    first = seen_count(name, texts[0])
+    if first is None:
+        _wrong(
+            _("{name}'s greeting {text!r} is not the walkthrough greeter's.").format(
+                name=name, text=texts[0]
+            )
+        )
+    for offset, text in enumerate(texts):
+        if text != greeting(name, first + offset):
             _wrong(
-                _("{name}'s greeting {text!r} is not the walkthrough greeter's.").format(
-                    name=name, text=texts[0]
-                )
+                _(
+                    "{name}'s greetings skip or repeat a count: {texts}. Each visit counts "
+                    "one more; a repeat means the same record was read twice."
+                ).format(name=name, texts=texts)
             )
-        for offset, text in enumerate(texts):
-            if text != greeting(name, first + offset):
-                _wrong(
-                    _(
-                        "{name}'s greetings skip or repeat a count: {texts}. Each visit counts "
-                        "one more; a repeat means the same record was read twice."
-                    ).format(name=name, texts=texts)
-                )
-        if first > 1:
-            notes.append(
-                _("{name} was already known to this stack, so it started at {count}.").format(
-                    name=name, count=first
-                )
-            )
-    message = _(
-        "{k} committed greetings from Flink StateFun, each name counted one more per visit."
-    ).format(k=len(read))
-    return " ".join([message, *notes])
+    if first > 1:
+        return _("{name} was already known to this stack, so it started at {count}.").format(
+            name=name, count=first
+        )
+    return None
 
 
 def check_step_7(names: object = ..., greetings: object = ...) -> CheckResult:

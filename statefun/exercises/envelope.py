@@ -120,6 +120,17 @@ def _check_request(request: object, greet_request: type[Message]) -> Message:
 def _check_envelope(
     envelope: object, request: Message | None, greet_request: type[Message], expected_url: str
 ) -> AnyMessage:
+    envelope = _envelope_is_an_any(envelope, request, greet_request)
+    _envelope_type_url(envelope.type_url, expected_url)
+    if request is not None:
+        _envelope_value(envelope.value, request, greet_request)
+    return envelope
+
+
+def _envelope_is_an_any(
+    envelope: object, request: Message | None, greet_request: type[Message]
+) -> AnyMessage:
+    """The envelope is a google.protobuf.Any (not bytes, nor the GreetRequest itself)."""
     if isinstance(envelope, bytes):
         if request is not None and envelope == request.SerializeToString():
             _wrong(
@@ -143,7 +154,11 @@ def _check_envelope(
                 type=type(envelope).__name__
             )
         )
-    got = envelope.type_url
+    return envelope
+
+
+def _envelope_type_url(got: str, expected_url: str) -> None:
+    """The envelope's type URL names GreetRequest after its last '/', and is module.yaml's."""
     fmt = {"got": got, "expected": expected_url, "full_name": FULL_NAME}
     if not got:
         _wrong(
@@ -176,36 +191,38 @@ def _check_envelope(
                 "(route.type_url). (Any.Pack writes the prefix type.googleapis.com/.)"
             ).format(**fmt)
         )
-    if request is not None:
-        real = request.SerializeToString()
-        held = envelope.value
-        if held != real:
-            name = request.name  # type: ignore[attr-defined]
-            if not held:
-                _wrong(
-                    _(
-                        "`envelope` holds no bytes: its value should be the request's, "
-                        "request.SerializeToString()."
-                    )
-                )
-            try:
-                other = greet_request.FromString(held)
-            except DecodeError:
-                other = None
-            if other is not None and other.name != name:  # type: ignore[attr-defined]
-                _wrong(
-                    _(
-                        "`envelope` holds the GreetRequest of {other!r}, but request is {name!r}: "
-                        "pack request itself."
-                    ).format(other=other.name, name=name)  # type: ignore[attr-defined]
-                )
-            _wrong(
-                _(
-                    "`envelope`'s value is {got}, but request encodes as {expected}: use the "
-                    "message's own bytes, request.SerializeToString()."
-                ).format(got=_shown(held), expected=_shown(real))
+
+
+def _envelope_value(held: bytes, request: Message, greet_request: type[Message]) -> None:
+    """The envelope holds the request's own bytes."""
+    real = request.SerializeToString()
+    if held == real:
+        return
+    name = request.name  # type: ignore[attr-defined]
+    if not held:
+        _wrong(
+            _(
+                "`envelope` holds no bytes: its value should be the request's, "
+                "request.SerializeToString()."
             )
-    return envelope
+        )
+    try:
+        other = greet_request.FromString(held)
+    except DecodeError:
+        other = None
+    if other is not None and other.name != name:  # type: ignore[attr-defined]
+        _wrong(
+            _(
+                "`envelope` holds the GreetRequest of {other!r}, but request is {name!r}: "
+                "pack request itself."
+            ).format(other=other.name, name=name)  # type: ignore[attr-defined]
+        )
+    _wrong(
+        _(
+            "`envelope`'s value is {got}, but request encodes as {expected}: use the "
+            "message's own bytes, request.SerializeToString()."
+        ).format(got=_shown(held), expected=_shown(real))
+    )
 
 
 def _check_type_url(type_url: object, envelope: AnyMessage | None, expected_url: str) -> None:

@@ -25,6 +25,8 @@ __all__ = ["EXERCISE", "GOLDEN_REQUEST", "GOLDEN_RESPONSE", "check_step_5"]
 PATH = "/statefun"
 CONTENT_TYPE = "application/octet-stream"
 
+# The exercise's copy of the golden exchange (an installed package has no tests/); the tests'
+# tests/support/golden.py is the independent oracle it is checked against.
 #: What the runtime sends for Jerry's first visit (example/greeter, no seen_count yet, the
 #: ingress's typeUrl verbatim): the golden request of spec §1.2.
 GOLDEN_REQUEST = bytes.fromhex(
@@ -160,7 +162,14 @@ def _post(app: Any, body: bytes, what: str) -> Any:
 
 def _expect(app: Any, reply: Any, expected: bytes, what: str) -> None:
     fmt = {"what": what, "path": PATH, "status": reply.status, "content_type": CONTENT_TYPE}
-    if reply.status_code == 404:
+    _expect_status(app, reply.status_code, fmt)
+    _expect_body(reply.get_data(), expected, fmt)
+    _expect_content_type(reply.headers.get("Content-Type", ""), fmt)
+
+
+def _expect_status(app: Any, status_code: int, fmt: dict[str, str]) -> None:
+    """200: the route is on the endpoint's path, takes POST and reads the body as bytes."""
+    if status_code == 404:
         paths = ", ".join(sorted({rule.rule for rule in _routes(app)}))
         _wrong(
             _(
@@ -169,7 +178,7 @@ def _expect(app: Any, reply: Any, expected: bytes, what: str) -> None:
                 "(http://python-worker:8000/statefun): {path}."
             ).format(paths=paths, **fmt)
         )
-    if reply.status_code == 405:
+    if status_code == 405:
         _wrong(
             _(
                 "POST {path} with {what} answered {status}: the route does not accept POST "
@@ -177,14 +186,14 @@ def _expect(app: Any, reply: Any, expected: bytes, what: str) -> None:
                 '@app.route("/statefun", methods=["POST"]).'
             ).format(**fmt)
         )
-    if reply.status_code in (400, 415):
+    if status_code in (400, 415):
         _wrong(
             _(
                 "POST {path} with {what} answered {status}: the route read the body as JSON or "
                 "a form. It is protobuf bytes: pass request.data to handler."
             ).format(**fmt)
         )
-    if reply.status_code != 200:
+    if status_code != 200:
         _wrong(
             _(
                 "POST {path} with {what} answered {status}; the runtime counts anything but 200 "
@@ -192,7 +201,10 @@ def _expect(app: Any, reply: Any, expected: bytes, what: str) -> None:
                 "with the handler's bytes."
             ).format(**fmt)
         )
-    body = reply.get_data()
+
+
+def _expect_body(body: bytes, expected: bytes, fmt: dict[str, str]) -> None:
+    """The answer is the handler's bytes, unchanged."""
     if body != expected:
         if not body:
             _wrong(
@@ -229,7 +241,10 @@ def _expect(app: Any, reply: Any, expected: bytes, what: str) -> None:
                 "its bytes unchanged."
             ).format(got=len(body), expected=len(expected), **fmt)
         )
-    got = reply.headers.get("Content-Type", "")
+
+
+def _expect_content_type(got: str, fmt: dict[str, str]) -> None:
+    """The Content-Type is exactly the one the runtime accepts."""
     if got != CONTENT_TYPE:
         if got.split(";")[0].strip() == CONTENT_TYPE:
             _wrong(

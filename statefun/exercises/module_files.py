@@ -27,6 +27,9 @@ __all__ = ["BROKEN", "EXERCISE", "FIXED", "check_step_6"]
 FUNCTION = "example/greeter"
 TTL = datetime.timedelta(seconds=60)
 
+# The function of the walkthrough's module.yaml, written out: an installed package has no
+# module.yaml to read, and the line numbers of the messages about the broken files count from
+# this text. tests/notebooks/test_exercises_values.py pins it to the repository's module.yaml.
 _FILE = """\
 version: "1.0"
 
@@ -171,36 +174,7 @@ def _same_function(module: ModuleSpec, label: str) -> None:
 
 def _check(fixes: object, ttl_module: object) -> str:
     messages()  # greeter/ on sys.path, as in the notebooks
-    untouched: list[str] = []
-    if fixes is Ellipsis:
-        untouched.append("fixes")
-    elif not isinstance(fixes, list | tuple) or len(fixes) != len(BROKEN):
-        _wrong(
-            _("`fixes` should be the list of the {count} module.yaml texts, fixed.").format(
-                count=len(BROKEN)
-            )
-        )
-    else:
-        for number, (text, broken) in enumerate(zip(fixes, BROKEN, strict=True), start=1):
-            label = _("file {n}").format(n=number)
-            if not isinstance(text, str):
-                _wrong(
-                    _("{label} is a {type}; keep it the text of a module.yaml.").format(
-                        label=label, type=type(text).__name__
-                    )
-                )
-            if text.strip() == broken.strip():
-                untouched.append(label)
-                continue
-            module = _parse(text, label)
-            if module.version != "1.0":
-                _wrong(
-                    _(
-                        '{label} loads as version "{version}"; the file was "1.0". Fix only '
-                        "what was broken."
-                    ).format(label=label, version=module.version)
-                )
-            _same_function(module, label)
+    untouched = _check_fixes(fixes)
     if ttl_module is Ellipsis:
         untouched.append("ttl_module")
     else:
@@ -221,23 +195,48 @@ def _check(fixes: object, ttl_module: object) -> str:
     )
 
 
-def _check_ttl(ttl_module: object) -> None:
-    label = "`ttl_module`"
-    if not isinstance(ttl_module, str):
+def _check_fixes(fixes: object) -> list[str]:
+    """Each fixed file loads as the "1.0" file it was, with the walkthrough's function; returns
+    what is still as given."""
+    if fixes is Ellipsis:
+        return ["fixes"]
+    if not isinstance(fixes, list | tuple) or len(fixes) != len(BROKEN):
         _wrong(
-            _("{label} is a {type}; it should be the text of a module.yaml.").format(
-                label=label, type=type(ttl_module).__name__
+            _("`fixes` should be the list of the {count} module.yaml texts, fixed.").format(
+                count=len(BROKEN)
             )
         )
-    module = _parse(ttl_module, label)
-    if module.version != "2.0":
-        _wrong(
-            _(
-                '{label} is version "{version}": a state can expire only in format "2.0" '
-                '(version: "2.0", states as maps).'
-            ).format(label=label, version=module.version)
+    untouched: list[str] = []
+    for number, (text, broken) in enumerate(zip(fixes, BROKEN, strict=True), start=1):
+        label = _("file {n}").format(n=number)
+        if isinstance(text, str) and text.strip() == broken.strip():
+            untouched.append(label)
+            continue
+        _read_fix(
+            text,
+            label,
+            version="1.0",
+            not_text=_("{label} is a {type}; keep it the text of a module.yaml."),
+            other_version=_(
+                '{label} loads as version "{version}"; the file was "1.0". Fix only '
+                "what was broken."
+            ),
         )
-    _same_function(module, label)
+    return untouched
+
+
+def _check_ttl(ttl_module: object) -> None:
+    label = "`ttl_module`"
+    module = _read_fix(
+        ttl_module,
+        label,
+        version="2.0",
+        not_text=_("{label} is a {type}; it should be the text of a module.yaml."),
+        other_version=_(
+            '{label} is version "{version}": a state can expire only in format "2.0" '
+            '(version: "2.0", states as maps).'
+        ),
+    )
     state = module.functions[FUNCTION].states[0]
     if state.expire_after is None:
         _wrong(
@@ -252,6 +251,20 @@ def _check_ttl(ttl_module: object) -> None:
                 "(expireAfter: 60s)."
             ).format(label=label, got=state.expire_after)
         )
+
+
+def _read_fix(
+    text: object, label: str, *, version: str, not_text: str, other_version: str
+) -> ModuleSpec:
+    """``text`` read as a module.yaml of format ``version`` that still declares the
+    walkthrough's function; ``not_text`` and ``other_version`` say what is wrong otherwise."""
+    if not isinstance(text, str):
+        _wrong(not_text.format(label=label, type=type(text).__name__))
+    module = _parse(text, label)
+    if module.version != version:
+        _wrong(other_version.format(label=label, version=module.version))
+    _same_function(module, label)
+    return module
 
 
 def check_step_6(fixes: object = ..., ttl_module: object = ...) -> CheckResult:

@@ -101,22 +101,19 @@ def _check_timer(h: Harness, name: str, since: int) -> None:
     scheduled = h.delays()[since:]
     address = f"{FUNCTION_TYPE}/{name}"
     fmt = {"name": name, "time": h.now, "address": address}
-    if not scheduled:
-        h.wrong(
-            _(
-                "{name}'s GreetRequest at {time} scheduled no delayed message. Send this "
-                "address a Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
-                "'example/greeter', context.address.identity, Reset(seen=...))."
-            ).format(**fmt)
-        )
-    if len(scheduled) > 1:
-        h.wrong(
-            _(
-                "{name}'s GreetRequest at {time} scheduled {count} delayed messages; one Reset "
-                "per visit is enough."
-            ).format(count=len(scheduled), **fmt)
-        )
-    timer = scheduled[0]
+    timer = h.the_one(
+        scheduled,
+        none=_(
+            "{name}'s GreetRequest at {time} scheduled no delayed message. Send this "
+            "address a Reset in 60 s: context.pack_and_send_after(timedelta(seconds=60), "
+            "'example/greeter', context.address.identity, Reset(seen=...))."
+        ),
+        many=_(
+            "{name}'s GreetRequest at {time} scheduled {count} delayed messages; one Reset "
+            "per visit is enough."
+        ),
+        **fmt,
+    )
     if timer.target != address:
         h.wrong(
             _(
@@ -163,17 +160,31 @@ def _expect_forgotten(h: Harness, name: str, last_visit: str) -> None:
 
 def _scenario(h: Harness) -> str:
     greeted = ("Jerry", "George")
-    # +0 s: Jerry and George come by.
+    _visits_with_timers(h, greeted)
+    _first_resets(h)
+    _jerrys_reset(h, greeted)
+    return _(
+        "George was forgotten 60 s after his visit; Jerry, back at +30 s, was kept until +90 s "
+        "(the older Reset was ignored), then welcomed as new at +91 s."
+    )
+
+
+def _visits_with_timers(h: Harness, greeted: tuple[str, ...]) -> None:
+    """+0 s: Jerry and George come by; +30 s: Jerry comes back. Each of Jerry's visits sets
+    its timer."""
     before = len(h.delays())
     _greet(h, "Jerry", 1, ())
     _check_timer(h, "Jerry", before)
     _greet(h, "George", 1, ("Jerry",))
-    # +30 s: Jerry comes back.
     h.advance(30)
     before = len(h.delays())
     _greet(h, "Jerry", 2, greeted)
     _check_timer(h, "Jerry", before)
-    # +61 s: the Resets of the +0 s visits have arrived.
+
+
+def _first_resets(h: Harness) -> None:
+    """+61 s: the Resets of the +0 s visits have arrived: George is forgotten, Jerry (back
+    since) is not."""
     h.advance(31)
     if h.new_egress():
         h.wrong(
@@ -195,12 +206,15 @@ def _scenario(h: Harness) -> str:
                 seen=h.seen("Jerry")
             )
         )
-    # +91 s: the Reset of Jerry's +30 s visit has arrived.
+
+
+def _jerrys_reset(h: Harness, greeted: tuple[str, ...]) -> None:
+    """+91 s: the Reset of Jerry's +30 s visit has arrived; Jerry again is a new beginning,
+    and counting goes on."""
     h.advance(30)
     if h.new_egress():
         h.wrong(_("a greeting went out when a Reset arrived. Greet only GreetRequests."))
     _expect_forgotten(h, "Jerry", at_time(30))
-    # Jerry again: a new beginning, and counting goes on.
     _greet(h, "Jerry", 1, greeted)
     h.advance(5)
     _greet(h, "Jerry", 2, greeted)
@@ -213,10 +227,6 @@ def _scenario(h: Harness) -> str:
     pending = [d for d in h.delays() if d.due > h.rt.now]
     if not pending:
         h.wrong(_("Jerry's last visits scheduled no Reset."))
-    return _(
-        "George was forgotten 60 s after his visit; Jerry, back at +30 s, was kept until +90 s "
-        "(the older Reset was ignored), then welcomed as new at +91 s."
-    )
 
 
 def check_step_8(greet: object, *, module: ModuleArg = None) -> CheckResult:

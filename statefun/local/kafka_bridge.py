@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from statefun.errors import InvalidArgumentError, RuntimeFailure
 from statefun.extras import require
-from statefun.local.module_yaml import IngressSpec
+from statefun.local.module_yaml import IngressSpec, ModuleSpec
 
 if TYPE_CHECKING:
     from statefun.local.runtime import LocalRuntime
@@ -59,37 +59,19 @@ class KafkaBridge:
                 ``KafkaProducer`` by default; anything called the same way with the same
                 methods (a fake broker in tests, an instrumented client) works too.
         """
-        if consumer_class is None or producer_class is None:
-            require("kafka", extra="kafka", feature="statefun.local.KafkaBridge")
-            from kafka import KafkaConsumer, KafkaProducer
-
-            consumer_class = consumer_class or KafkaConsumer
-            producer_class = producer_class or KafkaProducer
-
+        consumer_class, producer_class = _clients(consumer_class, producer_class)
         self.runtime = runtime
         module = runtime.module
-        ingresses = [
-            spec for spec in module.ingresses.values() if spec.kind == "kafka" and spec.routable
-        ]
-        if not ingresses:
-            raise InvalidArgumentError(
-                "module.yaml has no routable Kafka ingress "
-                "(statefun.kafka.io/routable-protobuf-ingress): nothing to consume"
-            )
-        addresses = {spec.address for spec in ingresses}
+        ingresses = _routable_kafka_ingresses(module)
         if bootstrap_servers is None:
-            if len(addresses) != 1:
-                raise InvalidArgumentError(
-                    f"the Kafka ingresses use different brokers {sorted(map(str, addresses))}: "
-                    f"pass bootstrap_servers"
-                )
-            bootstrap_servers = str(addresses.pop())
+            bootstrap_servers = _one_broker(ingresses)
         self.bootstrap_servers = bootstrap_servers
         self.topic_map = dict(topic_map or {})
-        self._broker_to_topic: dict[str, str] = {}
-        for spec in ingresses:
-            for route in spec.topics:
-                self._broker_to_topic[self.topic_map.get(route.topic, route.topic)] = route.topic
+        self._broker_to_topic: dict[str, str] = {
+            self.topic_map.get(route.topic, route.topic): route.topic
+            for spec in ingresses
+            for route in spec.topics
+        }
         first = ingresses[0]
         self.group_id = group_id or first.consumer_group_id or f"{client_id}-{first.id}"
         self._kafka_egresses = {
@@ -100,30 +82,43 @@ class KafkaBridge:
                 module.egresses[e].delivery_semantic == "exactly-once" for e in self._kafka_egresses
             )
         self.transactional = transactional
-        self._consumer = consumer_class(
+        self._consumer = self._open_consumer(consumer_class, client_id, first)
+        self._producer = self._open_producer(producer_class, client_id)
+        self._egress_cursor = runtime.egress_total
+        self._uncommitted: dict[Any, int] = {}
+        self.consumed = 0
+        self.produced = 0
+
+    def _open_consumer(
+        self, consumer_class: Callable[..., Any], client_id: str, first: IngressSpec
+    ) -> Any:
+        """A consumer of the ingress topics that commits only when told and reads only
+        committed records; without committed offsets it starts where ``first`` says."""
+        return consumer_class(
             *sorted(self._broker_to_topic),
-            bootstrap_servers=bootstrap_servers,
+            bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset=_offset_reset(first),
             isolation_level="read_committed",
         )
-        producer_config: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
+
+    def _open_producer(self, producer_class: Callable[..., Any], client_id: str) -> Any:
+        """An idempotent producer; a transactional one, its transactions initialised, when the
+        bridge is."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
             "client_id": client_id,
             "acks": "all",
             "enable_idempotence": True,
         }
-        if transactional:
-            producer_config["transactional_id"] = f"{client_id}-{self.group_id}-{uuid.uuid4().hex}"
-        self._producer = producer_class(**producer_config)
-        if transactional:
-            self._producer.init_transactions()
-        self._egress_cursor = runtime.egress_total
-        self._uncommitted: dict[Any, int] = {}
-        self.consumed = 0
-        self.produced = 0
+        if self.transactional:
+            config["transactional_id"] = f"{client_id}-{self.group_id}-{uuid.uuid4().hex}"
+        producer = producer_class(**config)
+        if self.transactional:
+            producer.init_transactions()
+        return producer
 
     # -- one cycle -------------------------------------------------------------------------
 
@@ -135,47 +130,15 @@ class KafkaBridge:
         the consumed offsets stay uncommitted until a later cycle succeeds (after
         ``runtime.resume()``), so nothing is lost.
         """
-        from kafka import TopicPartition
-        from kafka.structs import OffsetAndMetadata
-
         batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
         cycle_start = self._egress_cursor
         if self.transactional:
             self._producer.begin_transaction()
-        count = 0
         try:
-            for partition, records in batches.items():
-                topic = self._broker_to_topic[partition.topic]
-                for record in records:
-                    if record.key is None:
-                        raise InvalidArgumentError(
-                            f"record {partition.topic}/{partition.partition}@{record.offset} has "
-                            f"no key: the routable ingress makes the key the function id (the "
-                            f"real runtime fails the job here)"
-                        )
-                    self.runtime.ingest(
-                        topic, record.key.decode("utf-8"), record.value or b"", run=False
-                    )
-                    self._uncommitted[TopicPartition(partition.topic, partition.partition)] = (
-                        record.offset + 1
-                    )
-                    count += 1
+            count = self._ingest(batches)
             self.runtime.run()
             self._produce_new_egress()
-            if self._uncommitted:
-                offsets = {
-                    tp: OffsetAndMetadata(offset, "", -1)
-                    for tp, offset in self._uncommitted.items()
-                }
-                if self.transactional:
-                    self._producer.send_offsets_to_transaction(offsets, self.group_id)
-                else:
-                    self._producer.flush()
-                    self._consumer.commit(offsets)
-            if self.transactional:
-                self._producer.commit_transaction()
-            else:
-                self._producer.flush()
+            self._commit_cycle()
         except (RuntimeFailure, ValueError):
             if self.transactional:
                 self._producer.abort_transaction()
@@ -185,6 +148,49 @@ class KafkaBridge:
         self._uncommitted.clear()
         self.consumed += count
         return count
+
+    def _ingest(self, batches: Mapping[Any, Any]) -> int:
+        """Hand the consumed records to the runtime (not run yet), noting each partition's next
+        offset; returns how many."""
+        from kafka import TopicPartition
+
+        count = 0
+        for partition, records in batches.items():
+            topic = self._broker_to_topic[partition.topic]
+            for record in records:
+                if record.key is None:
+                    raise InvalidArgumentError(
+                        f"record {partition.topic}/{partition.partition}@{record.offset} has "
+                        f"no key: the routable ingress makes the key the function id (the "
+                        f"real runtime fails the job here)"
+                    )
+                self.runtime.ingest(
+                    topic, record.key.decode("utf-8"), record.value or b"", run=False
+                )
+                self._uncommitted[TopicPartition(partition.topic, partition.partition)] = (
+                    record.offset + 1
+                )
+                count += 1
+        return count
+
+    def _commit_cycle(self) -> None:
+        """Commit the consumed offsets with the produced records: in the cycle's transaction, or
+        once the records are acknowledged."""
+        from kafka.structs import OffsetAndMetadata
+
+        if self._uncommitted:
+            offsets = {
+                tp: OffsetAndMetadata(offset, "", -1) for tp, offset in self._uncommitted.items()
+            }
+            if self.transactional:
+                self._producer.send_offsets_to_transaction(offsets, self.group_id)
+            else:
+                self._producer.flush()
+                self._consumer.commit(offsets)
+        if self.transactional:
+            self._producer.commit_transaction()
+        else:
+            self._producer.flush()
 
     def _produce_new_egress(self) -> None:
         for record in self.runtime.egress_records(since=self._egress_cursor):
@@ -258,3 +264,40 @@ def _offset_reset(spec: IngressSpec) -> str:
     # group-offsets (and what we cannot express: specific offsets, a date) fall back to the
     # ingress's autoOffsetResetPosition, as Flink's consumer does without a committed offset
     return spec.auto_offset_reset
+
+
+def _clients(
+    consumer_class: Callable[..., Any] | None, producer_class: Callable[..., Any] | None
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The consumer and producer classes: the ones given, else kafka-python's."""
+    if consumer_class is None or producer_class is None:
+        require("kafka", extra="kafka", feature="statefun.local.KafkaBridge")
+        from kafka import KafkaConsumer, KafkaProducer
+
+        consumer_class = consumer_class or KafkaConsumer
+        producer_class = producer_class or KafkaProducer
+    return consumer_class, producer_class
+
+
+def _routable_kafka_ingresses(module: ModuleSpec) -> list[IngressSpec]:
+    """The ingresses the bridge consumes; at least one, or there is nothing to do."""
+    ingresses = [
+        spec for spec in module.ingresses.values() if spec.kind == "kafka" and spec.routable
+    ]
+    if not ingresses:
+        raise InvalidArgumentError(
+            "module.yaml has no routable Kafka ingress "
+            "(statefun.kafka.io/routable-protobuf-ingress): nothing to consume"
+        )
+    return ingresses
+
+
+def _one_broker(ingresses: list[IngressSpec]) -> str:
+    """The ``address`` the ingresses share (without bootstrap_servers, they must share one)."""
+    addresses = {spec.address for spec in ingresses}
+    if len(addresses) != 1:
+        raise InvalidArgumentError(
+            f"the Kafka ingresses use different brokers {sorted(map(str, addresses))}: "
+            f"pass bootstrap_servers"
+        )
+    return str(addresses.pop())

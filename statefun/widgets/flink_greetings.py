@@ -13,6 +13,7 @@ from statefun.errors import FunctionFailedError, StackNotRunningError, StatefunE
 from statefun.flink.protocol import FlinkStackLike
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.widgets._following import Following
 from statefun.widgets._poll import Poller, stack_lock
 
 __all__ = ["CommittedGreetings", "FlinkGreetings"]
@@ -85,7 +86,7 @@ class CommittedGreetings:
             listener()
 
 
-class FlinkGreetings:
+class FlinkGreetings(Following):
     """The committed greetings of a stack, with *Refresh*, *Follow* (poll every ``interval``
     seconds in a background thread) and *Clear*; ``text`` holds the lines.
 
@@ -152,34 +153,11 @@ class FlinkGreetings:
         self._render()
         return got
 
-    def follow(self, interval: float | None = None) -> None:
-        """Read every ``interval`` seconds (default: the view's) in a background thread."""
-        if interval is not None:
-            self.interval = interval
-        self.follow_toggle.value = True  # starts the poller (see _on_follow)
-
-    @property
-    def following(self) -> bool:
-        """Whether the background thread polls."""
-        return self._poller.running
-
-    def stop(self) -> None:
-        """Stop polling; returns once the thread has ended."""
-        self.follow_toggle.value = False
-        self._poller.stop()
-
     def close(self) -> None:
         """Stop polling and stop redrawing (the widgets stay as they are)."""
         self.stop()
         if self._render_if_here in self.logic.listeners:
             self.logic.listeners.remove(self._render_if_here)
-
-    def _on_follow(self, change: dict[str, object]) -> None:
-        self.follow_toggle.icon = "pause" if change["new"] else "play"
-        if change["new"]:
-            self._poller.start(self.interval)
-        else:
-            self._poller.stop()
 
     def _tick(self) -> bool:
         """One poll (in the thread): False stops polling (the stack is gone)."""
@@ -224,8 +202,7 @@ class FlinkGreetings:
             if self._error_text
             else ""
         )
-        if self.follow_toggle.value and not self._poller.running:
-            self.follow_toggle.value = False  # the poller stopped itself (the stack is gone)
+        self._untoggle_if_stopped()
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:
         return self.widget._repr_mimebundle_(**kwargs)

@@ -12,6 +12,7 @@ from statefun.flink.protocol import FlinkStackLike
 from statefun.flink.status import StackStatus
 from statefun.i18n import gettext as _
 from statefun.i18n import on_language_change
+from statefun.widgets._following import Following
 from statefun.widgets._poll import Poller, stack_lock
 
 __all__ = ["FlinkStatusView", "format_duration", "status_lines"]
@@ -71,7 +72,7 @@ def status_lines(status: StackStatus) -> list[str]:
     return lines
 
 
-class FlinkStatusView:
+class FlinkStatusView(Following):
     """The stack's status with *Refresh* and *Follow* (poll every ``interval`` seconds in a
     background thread); ``state`` shows the job's state alone, ``html`` the rest.
 
@@ -108,22 +109,6 @@ class FlinkStatusView:
         self._render()
         return self.status
 
-    def follow(self, interval: float | None = None) -> None:
-        """Read every ``interval`` seconds (default: the view's) in a background thread."""
-        if interval is not None:
-            self.interval = interval
-        self.follow_toggle.value = True
-
-    @property
-    def following(self) -> bool:
-        """Whether the background thread polls."""
-        return self._poller.running
-
-    def stop(self) -> None:
-        """Stop polling; returns once the thread has ended."""
-        self.follow_toggle.value = False
-        self._poller.stop()
-
     def close(self) -> None:
         """Stop polling."""
         self.stop()
@@ -157,13 +142,6 @@ class FlinkStatusView:
             self.status, self._error_text = None, f"{type(e).__name__}: {e}"
             return False
 
-    def _on_follow(self, change: dict[str, object]) -> None:
-        self.follow_toggle.icon = "pause" if change["new"] else "play"
-        if change["new"]:
-            self._poller.start(self.interval)
-        else:
-            self._poller.stop()
-
     def _relabel(self, language: str = "") -> None:
         self.title.value = "<b>{}</b>".format(html.escape(_("Flink job")))
         self.refresh_button.description = _("Refresh")
@@ -182,8 +160,7 @@ class FlinkStatusView:
         self.html.value = (
             f'<div style="font-family:monospace;font-size:12px;color:{color}">{body}</div>'
         )
-        if self.follow_toggle.value and not self._poller.running:
-            self.follow_toggle.value = False  # the poller stopped itself (the stack is gone)
+        self._untoggle_if_stopped()
 
     def _repr_mimebundle_(self, **kwargs: object) -> object:
         return self.widget._repr_mimebundle_(**kwargs)

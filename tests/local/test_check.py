@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool
+from module_yaml_texts import module_with
 
 from statefun.core import StatefulFunctions
 from statefun.errors import ModuleCheckError
@@ -38,30 +39,23 @@ def module(
     extra: str = "",
 ) -> ModuleSpec:
     """The walkthrough's function and ingress; ``extra`` goes under ``module.spec``."""
-    text = textwrap.dedent(
+    text = module_with(
         f"""\
-        version: "1.0"
-        module:
-          meta:
-            type: remote
-          spec:
-            functions:
-              - function:
-                  meta: {{kind: http, type: example/greeter}}
-                  spec:
-                    endpoint: http://python-worker:8000/statefun
-                    states: [seen_count]
-            ingresses:
-              - ingress:
-                  meta:
-                    type: statefun.kafka.io/routable-protobuf-ingress
-                    id: example/names
-                  spec:
-                    address: kafka-broker:9092
-                    topics:
-                      - topic: names
-                        typeUrl: {type_url}
-                        targets: {targets}
+        functions:
+          - function:
+              meta: {{kind: http, type: example/greeter}}
+              spec:
+                endpoint: http://python-worker:8000/statefun
+                states: [seen_count]
+        ingresses:
+          - ingress:
+              meta: {{type: statefun.kafka.io/routable-protobuf-ingress, id: example/names}}
+              spec:
+                address: kafka-broker:9092
+                topics:
+                  - topic: names
+                    typeUrl: {type_url}
+                    targets: {targets}
         """
     )
     return parse_module(text + textwrap.indent(extra, "    "), path="m.yaml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from messages_pb2 import GreetRequest
+from module_yaml_texts import module_with
 
 from statefun import StatefulFunctions
 from statefun.errors import IngressRoutingError, StatefunError
@@ -11,12 +12,8 @@ from statefun.local import LocalRuntime
 from statefun.local.module_yaml import ModuleSpec, parse_module
 from statefun.local.routing import route_of
 
-MODULE = """\
-version: "1.0"
-module:
-  meta:
-    type: remote
-  spec:
+MODULE = module_with(
+    """\
     functions:
       - function:
           meta: {kind: http, type: example/greeter}
@@ -48,7 +45,8 @@ module:
             topics: [raw]
             messageType: example.GreetRequest
             descriptorSet: classpath:messages.desc
-"""
+    """
+)
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from module_yaml_texts import module_with
 
 from statefun.project import doctor
 
 ROOT = Path(__file__).resolve().parents[2]
 
-MODULE = """\
-version: "1.0"
-module:
-  meta:
-    type: remote
-  spec:
+MODULE = module_with(
+    """\
     functions:
       - function:
           meta:
@@ -41,7 +38,8 @@ module:
             id: shop/out
           spec:
             address: localhost:9092
-"""
+    """
+)
 
 FUNCTIONS = """\
 from statefun import StatefulFunctions

@@ -14,6 +14,7 @@ from typing import Any as TypingAny
 import pytest
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import DecodeError
+from module_yaml_texts import module_with
 from sdk_test_pb2 import Counter, Hello, SeenCount
 
 from statefun import AsyncRequestReplyHandler, RequestReplyHandler, StatefulFunctions
@@ -240,12 +241,8 @@ def test_aiohttp_answers_400() -> None:
 
 # -- the local runtime: fails at once, as on a 400 -------------------------------------------
 
-MODULE = """\
-version: "1.0"
-module:
-  meta:
-    type: remote
-  spec:
+MODULE = module_with(
+    """\
     functions:
       - function:
           meta:
@@ -266,7 +263,8 @@ module:
               - topic: hellos
                 typeUrl: type.googleapis.com/statefun_lab.test.Hello
                 targets: [a/f]
-"""
+    """
+)
 
 
 def test_in_process_the_runtime_fails_at_once_naming_the_refusal() -> None:

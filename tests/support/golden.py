@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# Written out, not imported from statefun.exercises.flask_route: this is the oracle the
+# package's copy (and the greeter's answer) is checked against, so it must not be the package's.
+
 # A first "Jerry" for example/greeter, no seen_count yet, from the ingress (typeUrl verbatim)...
 GOLDEN_REQUEST = bytes.fromhex(
     "a2065b0a190a076578616d706c651207677265657465721a054a65727279120c0a0a7365656e5f636f756e74"

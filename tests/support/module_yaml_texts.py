@@ -1,4 +1,5 @@
-"""Texts and helpers for the module.yaml tests (tests/local/module_yaml/).
+"""Texts and helpers for the module.yaml tests (tests/local/module_yaml/ and any test that needs
+a module).
 
 The walkthrough's module.yaml as a test sees it, builders of small modules, and the assertions
 every module.yaml error must pass: it is a ``ModuleYamlError`` with a line, in plain words.
@@ -23,7 +24,10 @@ MODULE_2 = (ROOT / "module-2.0.yaml").read_text(encoding="utf-8")
 #: Modules of the tests: ``greeter/module.yaml`` and ``v2/module.yaml``.
 DATA = ROOT / "tests" / "local" / "data"
 
-# The walkthrough / greeter example's module.yaml (spec §5.1), line numbers matter below.
+# The walkthrough / greeter example's module.yaml (spec §5.1) as the parser tests' own copy,
+# line numbers matter below. It is written out, not read: the repository's module.yaml (MODULE)
+# has comments and a startupPosition that move its lines, and the exercise's text
+# (statefun.exercises.module_files) is the package's, which these tests check.
 WALKTHROUGH = textwrap.dedent(
     """\
     version: "1.0"

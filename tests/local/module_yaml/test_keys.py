@@ -15,6 +15,7 @@ from module_yaml_texts import (
     WALKTHROUGH,
     edit,
     line_of,
+    module_with,
     warned,
     write,
 )
@@ -43,12 +44,8 @@ def test_unknown_keys_are_ignored_like_the_runtime_with_a_warning() -> None:
 
 # Every key the 2.2.2 runtime reads, each at its place: a grpc and an http function, every
 # ingress type (with a router for the non-routable one) and every egress type.
-EVERY_KEY = """\
-version: "2.0"
-module:
-  meta:
-    type: remote
-  spec:
+EVERY_KEY = module_with(
+    """\
     functions:
       - function:
           meta: {kind: http, type: ex/http}
@@ -127,7 +124,9 @@ module:
             maxOutstandingRecords: 9999
             clientConfigProperties:
               - ThreadingModel: POOLED
-"""
+    """,
+    version="2.0",
+)
 
 
 @pytest.mark.parametrize(
