@@ -212,21 +212,31 @@ def spawn(
             start_new_session=True,
         )
     if setpriv:
-        _await_exec(proc, Path(setpriv).name)
+        _await_exec(proc, cmd[: len(cmd) - len(argv)])
     return proc
 
 
-def _await_exec(proc: subprocess.Popen[bytes], wrapper: str) -> None:
-    """Wait (30 s at most: a busy machine) until ``wrapper`` has exec'd the program: only then
-    is its parent-death signal armed, so an owner killed right after :func:`spawn` still takes
-    the process with it. Returns at once on most machines (a few milliseconds)."""
+def _await_exec(proc: subprocess.Popen[bytes], wrapper: Sequence[str]) -> None:
+    """Wait (30 s at most: a busy machine) until the ``wrapper`` command (setpriv and its
+    options) has exec'd the program: only then is its parent-death signal armed, so an owner
+    killed right after :func:`spawn` still takes the process with it. Returns at once on most
+    machines (a few milliseconds).
+
+    Read from ``/proc/<pid>/cmdline``, which names the running program exactly: first this
+    process's own command line (Popen can return before the child's exec has switched it), then
+    the wrapper's, then the program's. (``comm`` is not enough: it still shows the old name for
+    a moment after Popen returns.)
+    """
     deadline = time.monotonic() + 30.0
-    comm = Path(f"/proc/{proc.pid}/comm")
+    own = Path("/proc/self/cmdline").read_bytes()
+    wrapped = b"\0".join(os.fsencode(part) for part in wrapper) + b"\0"
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
     while proc.poll() is None and time.monotonic() < deadline:
         try:
-            if comm.read_text().strip() != wrapper:
-                return
+            now = cmdline.read_bytes()
         except OSError:
+            return
+        if now and now != own and not now.startswith(wrapped):
             return
         time.sleep(0.001)
 

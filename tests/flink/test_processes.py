@@ -4,6 +4,7 @@ ports; with real child processes (``sleep``), no Java."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -74,6 +75,21 @@ def test_spawn_makes_a_group_and_kill_group_reaches_its_children(
     procs[0].wait(timeout=10)
     poll("the child to die", lambda: not pid_alive(child), 10)
     assert kill_group(pid) is False  # nothing left
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) only")
+def test_spawn_with_die_with_parent_returns_once_the_program_runs(
+    tmp_path: Path, procs: list[subprocess.Popen[bytes]]
+) -> None:
+    """Its parent-death signal is armed only when setpriv has exec'd the program; Popen can
+    return while the child still shows this process's name (an owner killed then left the
+    program running: 9 in 200 on a busy machine). Many spawns make that window show."""
+    for _ in range(40):
+        proc = spawn(["sleep", "60"], tmp_path / "s.log", die_with_parent=True)
+        procs.append(proc)
+        assert Path(f"/proc/{proc.pid}/cmdline").read_bytes() == b"sleep\x0060\x00"
+        kill_group(proc.pid, grace=1)
+        proc.wait(timeout=10)
 
 
 def test_a_zombie_is_not_alive() -> None:
