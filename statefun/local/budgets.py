@@ -90,45 +90,54 @@ class Budgets:
         """Why a response that would lengthen a chain of messages past ``max_hops`` fails."""
         targets = [f"{m[0]}/{m[1]}/{m[2]}" for m in messages]
         targets += [f"{d[1]}/{d[2]}/{d[3]}" for d in delayed if d[0] == 0]
-        return (
+        what = (
             f"a loop? {address_text(address)} sent a message to {', '.join(sorted(set(targets)))} "
             f"at the end of a chain of {self.max_hops:,} messages between functions with no new "
             f"input and no virtual time passing (max_hops={self.max_hops:,})"
-            + self.cycle(address)
-            + ". If the function is meant to go on, raise the budget (rt.max_hops = N, "
-            "LocalRuntime.from_module(..., max_hops=N), statefun-lab run --max-hops N) or send "
-            "the next message with a delay"
         )
+        advice = f"If the function is meant to go on, {_raise('max_hops')} or send the next "
+        return self._reason(address, what, advice + "message with a delay")
 
     def _storm_reason(self, address: Address, messages: _Messages) -> str:
         """Why a response that would take a run past ``max_messages`` messages fails."""
-        targets = _some(sorted({f"{m[0]}/{m[1]}/{m[2]}" for m in messages}))
-        return (
+        targets = _some({f"{m[0]}/{m[1]}/{m[2]}" for m in messages})
+        what = (
             f"a message storm? {address_text(address)} sent {len(messages):,} message(s) to "
             f"{targets} after {self.storm:,} messages between functions in this run with no "
             f"virtual time passing (max_messages={self.max_messages:,}): a function that sends "
             "more than one message for each it receives, in a cycle, never ends"
-            + self.cycle(address)
-            + ". If the work is meant to be this big, raise the budget (rt.max_messages = N, "
-            "LocalRuntime.from_module(..., max_messages=N), statefun-lab run --max-messages N); "
-            "if not, send one message on, not two"
         )
+        advice = f"If the work is meant to be this big, {_raise('max_messages')}; if not, "
+        return self._reason(address, what, advice + "send one message on, not two")
 
     def _waiting_reason(self, address: Address, delayed: _Delayed, waiting: int) -> str:
         """Why a response that would leave more than ``max_messages`` delayed messages fails."""
-        targets = _some(sorted({f"{d[1]}/{d[2]}/{d[3]}" for d in delayed}))
-        return (
+        what = (
             f"too many delayed messages: {address_text(address)} sent {len(delayed):,} to "
-            f"{targets} while {waiting:,} already wait for their time (max_messages="
-            f"{self.max_messages:,}); a function that answers each delayed message with two "
-            "doubles them every time the clock moves"
-            + self.cycle(address)
-            + ". If so many are meant to wait, raise the budget (rt.max_messages = N, "
-            "LocalRuntime.from_module(..., max_messages=N), statefun-lab run --max-messages N)"
+            f"{_some({f'{d[1]}/{d[2]}/{d[3]}' for d in delayed})} while {waiting:,} already "
+            f"wait for their time (max_messages={self.max_messages:,}); a function that "
+            "answers each delayed message with two doubles them every time the clock moves"
+        )
+        return self._reason(
+            address, what, f"If so many are meant to wait, {_raise('max_messages')}"
         )
 
+    def _reason(self, address: Address, what: str, advice: str) -> str:
+        """What went wrong, the cycle of senders that led there, and how to go on."""
+        return f"{what}{self.cycle(address)}. {advice}"
 
-def _some(names: list[str]) -> str:
-    """The first three of ``names``, and how many more."""
+
+def _raise(budget: str) -> str:
+    """How to raise ``budget``: on the runtime, when making it, on the command line."""
+    flag = "--" + budget.replace("_", "-")
+    return (
+        f"raise the budget (rt.{budget} = N, LocalRuntime.from_module(..., {budget}=N), "
+        f"statefun-lab run {flag} N)"
+    )
+
+
+def _some(unique: set[str]) -> str:
+    """The first three of ``unique`` names in order, and how many more."""
+    names = sorted(unique)
     more = f" and {len(names) - 3:,} more" if len(names) > 3 else ""
     return ", ".join(names[:3]) + more
