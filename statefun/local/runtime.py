@@ -11,12 +11,13 @@ arrives while it is "in flight" is batched exactly as on Flink when input outpac
 
 The pipeline of a message, one module a stage: :mod:`~statefun.local.ingress` (a record's route
 and value), :mod:`~statefun.local.mailbox` (what waits, in order), this module's dispatch loop
-(batching per address, backpressure), :mod:`~statefun.local.invocation` (the request and its
-retries), :mod:`~statefun.local.budgets` and :mod:`~statefun.local.response_check` (what a
-response may do), then this module's commit of its effects (into the mailbox,
-:mod:`~statefun.local.timers`, the :mod:`~statefun.local.egress_log` and the state, with
-:mod:`~statefun.local.ttl`), each step an event (:mod:`~statefun.local.events`, values as
-:mod:`~statefun.local.shown` shows them).
+(batching per address in :mod:`~statefun.local.addresses`, backpressure),
+:mod:`~statefun.local.invocation` (the request and its retries), :mod:`~statefun.local.budgets`
+and :mod:`~statefun.local.response_check` (what a response may do), then
+:mod:`~statefun.local.commit` (its effects into the mailbox, :mod:`~statefun.local.timers`, the
+:mod:`~statefun.local.egress_log` and the state), with :mod:`~statefun.local.ttl` on the
+virtual clock; each step is an event for :mod:`~statefun.local.observers`. The module.yaml ->
+runtime wiring of :meth:`LocalRuntime.from_module` is :mod:`~statefun.local.wiring`.
 """
 
 from __future__ import annotations
@@ -41,20 +42,16 @@ from statefun.local import ttl
 from statefun.local.addresses import AddressState, Inflight, StateView, function_infos
 from statefun.local.budgets import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES, Budgets
 from statefun.local.clock import VirtualClock
-from statefun.local.egress_log import EgressLog, EgressRecord, RawEgress, decode_egress
+from statefun.local.commit import Commit
+from statefun.local.egress_log import EgressLog, EgressRecord
 from statefun.local.events import (
     Backpressured,
     DelayFired,
-    DelayScheduled,
-    Egressed,
     Event,
     Failed,
     Ingressed,
-    MessageSent,
     RequestSent,
-    Responded,
     Resumed,
-    StateChanged,
     StateExpired,
 )
 from statefun.local.ingress import IngressRecords
@@ -68,8 +65,9 @@ from statefun.local.mailbox import (
     next_event,
 )
 from statefun.local.module_yaml import ModuleSpec
+from statefun.local.observers import Observers
 from statefun.local.response_check import Checked, ResponseCheck
-from statefun.local.shown import message_value, shown_egress, shown_message, shown_state
+from statefun.local.shown import message_value
 from statefun.local.timers import Timers
 from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import DEFAULT_VALUE_BYTES, Trace
@@ -109,8 +107,6 @@ class LocalRuntime:
         size only.
         """
         self.module = module
-        #: How to decode the record values of each egress, for the trace and :meth:`egress`.
-        self.egress_types: dict[str, type[Message]] = _egress_types(module, egress_types)
         self._transports = dict(transports)
         self._calls = {typename: call_of(t) for typename, t in self._transports.items()}
         missing = [t for t in module.functions if t not in self._transports]
@@ -118,11 +114,13 @@ class LocalRuntime:
             raise InvalidArgumentError(f"no transport for function types {missing}")
         self.clock = VirtualClock()
         self.auto_run = auto_run
-        self.record_trace = record_trace
         self._budgets = Budgets(max_hops, max_messages)
-        self._trace = Trace(limit=trace_limit)
-        self._value_bytes = trace_value_bytes
-        self._subscribers: list[Callable[[Event], None]] = []
+        self._observers = Observers(
+            Trace(limit=trace_limit),
+            record=record_trace,
+            value_bytes=trace_value_bytes,
+            egress_types=_egress_types(module, egress_types),
+        )
         self._info = function_infos(module)
         self._addresses: dict[Address, AddressState] = {}
         self._mailbox: deque[MailboxEvent] = deque()
@@ -133,6 +131,15 @@ class LocalRuntime:
         self._ttl_addresses: set[Address] = set()
         self._ingress = IngressRecords(module)
         self._response_check = ResponseCheck(module)
+        self._commit = Commit(
+            self.clock,
+            self._mailbox,
+            self._timers,
+            self._egress,
+            self._budgets,
+            self._ttl_addresses,
+            self._observers,
+        )
 
     # -- construction ----------------------------------------------------------------------
 
@@ -183,7 +190,25 @@ class LocalRuntime:
         self._transports[typename] = transport
         self._calls[typename] = call_of(transport)
 
-    # -- budgets ---------------------------------------------------------------------------
+    # -- settings --------------------------------------------------------------------------
+
+    @property
+    def record_trace(self) -> bool:
+        """Whether events go to :attr:`trace` (subscribers get them either way)."""
+        return self._observers.record
+
+    @record_trace.setter
+    def record_trace(self, value: bool) -> None:
+        self._observers.record = value
+
+    @property
+    def egress_types(self) -> dict[str, type[Message]]:
+        """How to decode the record values of each egress, for the trace and :meth:`egress`."""
+        return self._observers.egress_types
+
+    @egress_types.setter
+    def egress_types(self, value: dict[str, type[Message]]) -> None:
+        self._observers.egress_types = value
 
     @property
     def max_hops(self) -> int:
@@ -390,12 +415,11 @@ class LocalRuntime:
     @property
     def trace(self) -> Trace:
         """Every step so far, in order."""
-        return self._trace
+        return self._observers.trace
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
-        self._subscribers.append(callback)
-        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+        return self._observers.subscribe(callback)
 
     def __repr__(self) -> str:
         return (
@@ -420,11 +444,12 @@ class LocalRuntime:
         payload = self._ingress.payload(route, key, value)
         routing = route.routing
         id: str = key  # type: ignore[assignment]  # payload() refused a key that is no str
-        if self._observed:
+        observers = self._observers
+        if observers.observed:
             shown: object = value if isinstance(value, Message) else payload
-            if len(payload) > self._value_bytes:
+            if len(payload) > observers.value_bytes:
                 shown = LargeValue(message_name(routing.type_url), len(payload))
-            self._emit(
+            observers.emit(
                 Ingressed(
                     self.clock.now,
                     route.ingress.id,
@@ -441,12 +466,12 @@ class LocalRuntime:
     def _fire(self, due: datetime) -> None:
         """Move the delayed messages due at ``due`` to the mailbox."""
         while (envelope := self._timers.pop(due)) is not None:
-            self._emit(
+            self._observers.emit(
                 DelayFired(
                     self.clock.now,
                     address_text(envelope[0]) if envelope[0] else "?",
                     address_text(envelope[1]),
-                    shown_message(envelope[2], envelope[3], self._value_bytes),
+                    self._observers.message(envelope),
                 )
             )
             self._mailbox.append(envelope)
@@ -466,11 +491,13 @@ class LocalRuntime:
         if limit > 0 and len(st.backlog) >= limit and not st.blocked:
             st.blocked = True
             self._blocked += 1
-            self._emit(Backpressured(self.clock.now, address_text(address), len(st.backlog)))
+            self._observers.emit(
+                Backpressured(self.clock.now, address_text(address), len(st.backlog))
+            )
 
     def _send_request(self, address: Address, st: AddressState, batch: list[Envelope]) -> None:
         spec = st.info.spec
-        observed = self._observed
+        observed = self._observers.observed
         shown_states: list[tuple[str, bool]] | None = [] if observed else None
         on_expired: Callable[[str, bytes], None] = _never_expires
         if st.info.ttl:
@@ -478,7 +505,7 @@ class LocalRuntime:
         inflight = build_request(address, st, batch, self.clock.now, on_expired, shown_states)
         st.inflight = inflight
         if observed:
-            self._emit(
+            self._observers.emit(
                 RequestSent(
                     self.clock.now,
                     address_text(address),
@@ -498,7 +525,7 @@ class LocalRuntime:
         if effects is None:
             assert inflight.error is not None
             self._failed.append(address)
-            self._emit(
+            self._observers.emit(
                 Failed(
                     self.clock.now,
                     address_text(address),
@@ -507,7 +534,7 @@ class LocalRuntime:
                 )
             )
             raise inflight.error
-        self._commit(address, st, effects)
+        self._commit.apply(address, st, effects)
         if st.blocked:
             st.blocked = False
             self._blocked -= 1
@@ -530,7 +557,7 @@ class LocalRuntime:
             if effects[0] or effects[1]:
                 self._budgets.check(address, hops, effects[0], effects[1], self._timers)
             return self._response_check.check(
-                address, st, effects, hops, self.clock.now, self._observed
+                address, st, effects, hops, self.clock.now, self._observers.observed
             )
         except InvalidResponseError as rejected:
             inflight.error = failure(address, len(inflight.batch), str(rejected), None)
@@ -545,139 +572,24 @@ class LocalRuntime:
             assert inflight is not None
             spec = self.module.functions[f"{address[0]}/{address[1]}"]
             inflight.error = inflight.effects = None
-            self._emit(Resumed(self.clock.now, address_text(address), len(inflight.batch)))
+            self._observers.emit(
+                Resumed(self.clock.now, address_text(address), len(inflight.batch))
+            )
             invoke(self._calls[spec.typename], spec, address, inflight)
             self._mailbox.insert(position, Completion(address))
-
-    # -- internals: committing a response ---------------------------------------------------
-
-    def _commit(self, address: Address, st: AddressState, effects: Checked) -> None:
-        """Apply checked effects in the runtime's order: messages, delayed, egress, state."""
-        messages, delayed, egresses, mutations = effects
-        source = address_text(address) if self._observed else ""
-        if source:
-            self._emit(
-                Responded(
-                    self.clock.now,
-                    source,
-                    len(messages),
-                    len(delayed),
-                    len(egresses),
-                    len(mutations),
-                )
-            )
-        if messages:
-            self._commit_messages(address, source, messages)
-        if delayed:
-            self._commit_delayed(address, source, delayed)
-        if egresses:
-            self._egress.raw.extend(egresses)
-            if source:
-                self._show_egress(egresses)
-        if mutations:
-            self._commit_mutations(address, st, source, mutations)
-
-    def _commit_messages(self, address: Address, source: str, messages: list[Envelope]) -> None:
-        """Queue the messages in the mailbox (``source``: the sender's text when observed)."""
-        mailbox = self._mailbox
-        senders = self._budgets.senders
-        self._budgets.storm += len(messages)
-        for envelope in messages:
-            if source:
-                self._emit(
-                    MessageSent(
-                        self.clock.now,
-                        source,
-                        address_text(envelope[1]),
-                        shown_message(envelope[2], envelope[3], self._value_bytes),
-                    )
-                )
-            senders[envelope[1]] = address
-            mailbox.append(envelope)
-
-    def _commit_delayed(
-        self, address: Address, source: str, delayed: list[tuple[int, Envelope]]
-    ) -> None:
-        """Hold the delayed messages in the timers until they are due."""
-        now = self.clock.now
-        senders = self._budgets.senders
-        for delay_ms, envelope in delayed:
-            senders[envelope[1]] = address
-            due = now + timedelta(milliseconds=delay_ms)
-            self._timers.schedule(due, envelope)
-            if source:
-                self._emit(
-                    DelayScheduled(
-                        now,
-                        source,
-                        address_text(envelope[1]),
-                        due,
-                        shown_message(envelope[2], envelope[3], self._value_bytes),
-                    )
-                )
-
-    def _show_egress(self, egresses: list[RawEgress]) -> None:
-        """An event for each egress record captured."""
-        for raw in egresses:
-            r = decode_egress(raw)
-            value_type = self.egress_types.get(r.egress)
-            value = shown_egress(r.value, value_type, self._value_bytes)  # type: ignore[arg-type]
-            self._emit(Egressed(self.clock.now, r.egress, r.topic, r.key, value))
-
-    def _commit_mutations(
-        self,
-        address: Address,
-        st: AddressState,
-        source: str,
-        mutations: list[tuple[str, bytes | None]],
-    ) -> None:
-        """Write and delete the states; a write restarts a TTL."""
-        now = self.clock.now
-        with_ttl = st.info.ttl
-        values = st.values
-        for name, value in mutations:
-            before = values.get(name)
-            if value is not None:
-                values[name] = value
-                if name in with_ttl:
-                    st.accessed[name] = now
-                    self._ttl_addresses.add(address)
-            else:
-                values.pop(name, None)
-                st.accessed.pop(name, None)
-            if source:
-                limit = self._value_bytes
-                self._emit(
-                    StateChanged(
-                        now, source, name, shown_state(before, limit), shown_state(value, limit)
-                    )
-                )
 
     # -- internals: TTL ---------------------------------------------------------------------
 
     def _expired(self, address: Address, name: str, value: bytes) -> None:
         """Say that state ``name`` of ``address`` expired, holding ``value``."""
-        shown = shown_state(value, self._value_bytes)
-        self._emit(StateExpired(self.clock.now, address_text(address), name, shown))
+        shown = self._observers.state(value)
+        self._observers.emit(StateExpired(self.clock.now, address_text(address), name, shown))
 
     def _expire_until(self, when: datetime) -> None:
         """Expire, in time order, every TTL state whose time has come by ``when``."""
         for expiry, _, address, name in ttl.due(self._addresses, self._ttl_addresses, when):
             self.clock.set(max(expiry, self.clock.now))
             self._expired(address, name, ttl.expire(self._addresses[address], name))
-
-    # -- internals: events ------------------------------------------------------------------
-
-    @property
-    def _observed(self) -> bool:
-        """Whether anyone sees events (the trace or a subscriber): else skip building them."""
-        return self.record_trace or bool(self._subscribers)
-
-    def _emit(self, event: Event) -> None:
-        if self.record_trace:
-            self._trace.append(event)
-        for callback in list(self._subscribers):
-            callback(event)
 
 
 def _never_expires(name: str, value: bytes) -> None:
