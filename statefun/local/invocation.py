@@ -87,7 +87,11 @@ def invoke(call: Call, spec: FunctionSpec, address: Address, inflight: Inflight)
 
     Fills ``inflight.effects``, or ``inflight.error`` with the failure the job would see.
     """
-    result = _attempt(call, spec, inflight.request)
+    result: Attempt | Effects | TransportError
+    try:
+        result = call(spec.typename, inflight.request, spec.timeout)
+    except TransportError as e:
+        result = e
     if type(result) is Effects:  # a transport without a wire (in-process): no checks
         inflight.effects = result
         return
@@ -111,13 +115,6 @@ def failure(
     )
     error.__cause__ = cause
     return error
-
-
-def _attempt(call: Call, spec: FunctionSpec, request: bytes) -> Attempt | Effects | TransportError:
-    try:
-        return call(spec.typename, request, spec.timeout)
-    except TransportError as e:
-        return e
 
 
 def _retry(
@@ -160,7 +157,10 @@ def _retry(
         elapsed += backoff
         backoff *= 2
         attempt += 1
-        result = _attempt(call, spec, inflight.request)
+        try:
+            result = call(spec.typename, inflight.request, spec.timeout)
+        except TransportError as e:
+            result = e
 
 
 def _what_went_wrong(

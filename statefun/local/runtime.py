@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any as _TypingAny
+from typing import NoReturn
 
 from google.protobuf.any_pb2 import Any
 from google.protobuf.message import Message
@@ -518,23 +519,27 @@ class LocalRuntime:
         self._mailbox.append(Completion(address))
 
     def _complete(self, address: Address) -> None:
+        """Apply the response of the request in flight at ``address``, checked (see
+        :mod:`~statefun.local.response_check`), then send what arrived meanwhile."""
         st = self._addresses[address]
         inflight = st.inflight
         assert inflight is not None
-        effects = self._checked(address, st, inflight)
-        if effects is None:
-            assert inflight.error is not None
-            self._failed.append(address)
-            self._observers.emit(
-                Failed(
-                    self.clock.now,
-                    address_text(address),
-                    len(inflight.batch),
-                    inflight.error.reason,
+        checked: Checked | None = None
+        if inflight.error is None:
+            effects = inflight.effects
+            assert effects is not None
+            hops = inflight.hops + 1
+            try:
+                if effects[0] or effects[1]:
+                    self._budgets.check(address, hops, effects[0], effects[1], self._timers)
+                checked = self._response_check.check(
+                    address, st, effects, hops, self.clock.now, self._observers.observed
                 )
-            )
-            raise inflight.error
-        self._commit.apply(address, st, effects)
+            except InvalidResponseError as rejected:
+                inflight.error = failure(address, len(inflight.batch), str(rejected), None)
+        if checked is None:
+            self._fail(address, inflight)
+        self._commit.apply(address, st, checked)
         if st.blocked:
             st.blocked = False
             self._blocked -= 1
@@ -544,24 +549,15 @@ class LocalRuntime:
         else:
             st.inflight = None
 
-    def _checked(self, address: Address, st: AddressState, inflight: Inflight) -> Checked | None:
-        """The effects of the completed request, checked (see :mod:`.response_check`); None
-        when it failed, or its response breaks a budget or the job's rules (then
-        ``inflight.error`` says why)."""
-        if inflight.error is not None:
-            return None
-        effects = inflight.effects
-        assert effects is not None
-        hops = inflight.hops + 1
-        try:
-            if effects[0] or effects[1]:
-                self._budgets.check(address, hops, effects[0], effects[1], self._timers)
-            return self._response_check.check(
-                address, st, effects, hops, self.clock.now, self._observers.observed
-            )
-        except InvalidResponseError as rejected:
-            inflight.error = failure(address, len(inflight.batch), str(rejected), None)
-            return None
+    def _fail(self, address: Address, inflight: Inflight) -> NoReturn:
+        """Stop on the failure of the request in flight at ``address``: its batch stays
+        pending, to be resent by :meth:`resume` (nothing of it was applied)."""
+        error = inflight.error
+        assert error is not None
+        self._failed.append(address)
+        event = Failed(self.clock.now, address_text(address), len(inflight.batch), error.reason)
+        self._observers.emit(event)
+        raise error
 
     def _resend_failed(self) -> None:
         """The "unknown" path: resend the very same request of each failed address."""
