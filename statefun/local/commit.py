@@ -8,6 +8,7 @@ fail here: :mod:`statefun.local.response_check` refused what the job would fail 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from datetime import timedelta
 
 from statefun.local.addresses import AddressState
@@ -23,39 +24,30 @@ from statefun.local.timers import Timers
 __all__ = ["Commit"]
 
 
+@dataclass(slots=True)
 class Commit:
-    """Applies the checked responses of one runtime to its mailbox, timers, egress and state."""
+    """Applies the checked responses of one runtime to its mailbox, timers, egress and state.
 
-    __slots__ = ("_budgets", "_clock", "_egress", "_mailbox", "_observers", "_timers", "_with_ttl")
+    ``budgets`` counts the messages and keeps their senders; ``with_ttl`` gets every address
+    that writes a TTL state.
+    """
 
-    def __init__(
-        self,
-        clock: VirtualClock,
-        mailbox: deque[MailboxEvent],
-        timers: Timers,
-        egress: EgressLog,
-        budgets: Budgets,
-        with_ttl: set[Address],
-        observers: Observers,
-    ) -> None:
-        """``budgets`` counts the messages and keeps their senders; ``with_ttl`` gets every
-        address that writes a TTL state."""
-        self._clock = clock
-        self._mailbox = mailbox
-        self._timers = timers
-        self._egress = egress
-        self._budgets = budgets
-        self._with_ttl = with_ttl
-        self._observers = observers
+    clock: VirtualClock
+    mailbox: deque[MailboxEvent]
+    timers: Timers
+    egress: EgressLog
+    budgets: Budgets
+    with_ttl: set[Address]
+    observers: Observers
 
     def apply(self, address: Address, st: AddressState, effects: Checked) -> None:
         """Apply the effects of a response of ``address``: messages, delayed, egress, state."""
         messages, delayed, egresses, mutations = effects
-        observers = self._observers
+        observers = self.observers
         source = address_text(address) if observers.observed else ""
         if source:
             counts = (len(messages), len(delayed), len(egresses), len(mutations))
-            observers.emit(Responded(self._clock.now, source, *counts))
+            observers.emit(Responded(self.clock.now, source, *counts))
         if messages:
             self._messages(address, source, messages)
         if delayed:
@@ -67,38 +59,38 @@ class Commit:
 
     def _messages(self, address: Address, source: str, messages: list[Envelope]) -> None:
         """Queue the messages in the mailbox (``source``: the sender's text when observed)."""
-        mailbox = self._mailbox
-        senders = self._budgets.senders
-        self._budgets.storm += len(messages)
-        observers = self._observers
+        mailbox = self.mailbox
+        senders = self.budgets.senders
+        self.budgets.storm += len(messages)
+        observers = self.observers
         for envelope in messages:
             if source:
                 target = address_text(envelope[1])
                 shown = observers.message(envelope)
-                observers.emit(MessageSent(self._clock.now, source, target, shown))
+                observers.emit(MessageSent(self.clock.now, source, target, shown))
             senders[envelope[1]] = address
             mailbox.append(envelope)
 
     def _delayed(self, address: Address, source: str, delayed: list[tuple[int, Envelope]]) -> None:
         """Hold the delayed messages in the timers until they are due."""
-        now = self._clock.now
-        senders = self._budgets.senders
-        observers = self._observers
+        now = self.clock.now
+        senders = self.budgets.senders
+        observers = self.observers
         for delay_ms, envelope in delayed:
             senders[envelope[1]] = address
             due = now + timedelta(milliseconds=delay_ms)
-            self._timers.schedule(due, envelope)
+            self.timers.schedule(due, envelope)
             if source:
                 target, shown = address_text(envelope[1]), observers.message(envelope)
                 observers.emit(DelayScheduled(now, source, target, due, shown))
 
     def _egresses(self, source: str, egresses: list[RawEgress]) -> None:
         """Capture the egress records."""
-        self._egress.raw.extend(egresses)
+        self.egress.raw.extend(egresses)
         if source:
-            now = self._clock.now
+            now = self.clock.now
             for raw in egresses:
-                self._observers.emit(self._observers.egressed(raw, now))
+                self.observers.emit(self.observers.egressed(raw, now))
 
     def _mutations(
         self,
@@ -108,17 +100,17 @@ class Commit:
         mutations: list[tuple[str, bytes | None]],
     ) -> None:
         """Write and delete the states; a write restarts a TTL."""
-        now = self._clock.now
+        now = self.clock.now
         with_ttl = st.info.ttl
         values = st.values
-        observers = self._observers
+        observers = self.observers
         for name, value in mutations:
             before = values.get(name)
             if value is not None:
                 values[name] = value
                 if name in with_ttl:
                     st.accessed[name] = now
-                    self._with_ttl.add(address)
+                    self.with_ttl.add(address)
             else:
                 values.pop(name, None)
                 st.accessed.pop(name, None)

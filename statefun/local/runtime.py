@@ -74,7 +74,7 @@ from statefun.local.trace import DEFAULT_LIMIT as DEFAULT_TRACE_LIMIT
 from statefun.local.trace import DEFAULT_VALUE_BYTES, Trace
 from statefun.local.transport import InProcessTransport, Transport
 from statefun.local.values import LargeValue, format_value
-from statefun.local.wiring import module_of, transports_for
+from statefun.local.wiring import every_function_reached, module_of, transports_for
 
 __all__ = ["DEFAULT_MAX_HOPS", "DEFAULT_MAX_MESSAGES", "EgressRecord", "LocalRuntime", "StateView"]
 
@@ -108,11 +108,8 @@ class LocalRuntime:
         size only.
         """
         self.module = module
-        self._transports = dict(transports)
+        self._transports = every_function_reached(module, transports)
         self._calls = {typename: call_of(t) for typename, t in self._transports.items()}
-        missing = [t for t in module.functions if t not in self._transports]
-        if missing:
-            raise InvalidArgumentError(f"no transport for function types {missing}")
         self.clock = VirtualClock()
         self.auto_run = auto_run
         self._budgets = Budgets(max_hops, max_messages)

@@ -17,7 +17,7 @@ from statefun.errors import InvalidArgumentError
 from statefun.local.module_yaml import FunctionSpec, ModuleSpec, load_module, parse_module
 from statefun.local.transport import HttpTransport, InProcessTransport, Transport, WSGITransport
 
-__all__ = ["http_transport", "module_of", "transports_for"]
+__all__ = ["every_function_reached", "http_transport", "module_of", "transports_for"]
 
 
 def module_of(module: str | os.PathLike[str] | ModuleSpec) -> ModuleSpec:
@@ -69,6 +69,19 @@ def transports_for(
                 raise InvalidArgumentError(f"function {typename} has no endpoint in module.yaml")
             transports[typename] = http_transport(fn.endpoint, fn)
     return transports
+
+
+def every_function_reached(
+    module: ModuleSpec, transports: Mapping[str, Transport]
+) -> dict[str, Transport]:
+    """``transports`` as a dict, checked to have a transport for each function type.
+
+    :raises InvalidArgumentError: naming the function types without one.
+    """
+    missing = [t for t in module.functions if t not in transports]
+    if missing:
+        raise InvalidArgumentError(f"no transport for function types {missing}")
+    return dict(transports)
 
 
 def http_transport(endpoint: str, spec: FunctionSpec) -> HttpTransport:

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
+from statefun.local import events as ev
 from statefun.local.clock import EPOCH
-from statefun.local.events import (
-    Backpressured,
-    DelayFired,
-    DelayScheduled,
-    Egressed,
-    Event,
-    Failed,
-    Ingressed,
-    MessageSent,
-    RequestSent,
-    Responded,
-    Resumed,
-    StateChanged,
-    StateExpired,
-)
 from statefun.local.flow import flow, to_svg
 
 T = EPOCH
 JERRY = "example/greeter/Jerry"
 TOM = "example/greeter/Tom"
 
-EVENTS: list[Event] = [
-    Ingressed(T, "example/names", "names", "Jerry", ("example/greeter",), b"hi"),
-    RequestSent(T, JERRY, 1, (("seen_count", False),), "in-process"),
-    Responded(T, JERRY, 1, 1, 1, 1),
-    MessageSent(T, JERRY, TOM, b"m"),
-    DelayScheduled(T, JERRY, TOM, T, b"d"),
-    Egressed(T, "example/greets", "greetings", "Jerry", b"e"),
-    StateChanged(T, JERRY, "seen_count", None, b"s"),
-    StateChanged(T, JERRY, "seen_count", b"s", None),
-    DelayFired(T, JERRY, TOM, b"d"),
-    StateExpired(T, TOM, "seen_count", b"s"),
-    Backpressured(T, TOM, 3),
-    Failed(T, TOM, 2, "x" * 70),
-    Resumed(T, TOM, 2),
+EVENTS: list[ev.Event] = [
+    ev.Ingressed(T, "example/names", "names", "Jerry", ("example/greeter",), b"hi"),
+    ev.RequestSent(T, JERRY, 1, (("seen_count", False),), "in-process"),
+    ev.Responded(T, JERRY, 1, 1, 1, 1),
+    ev.MessageSent(T, JERRY, TOM, b"m"),
+    ev.DelayScheduled(T, JERRY, TOM, T, b"d"),
+    ev.Egressed(T, "example/greets", "greetings", "Jerry", b"e"),
+    ev.StateChanged(T, JERRY, "seen_count", None, b"s"),
+    ev.StateChanged(T, JERRY, "seen_count", b"s", None),
+    ev.DelayFired(T, JERRY, TOM, b"d"),
+    ev.StateExpired(T, TOM, "seen_count", b"s"),
+    ev.Backpressured(T, TOM, 3),
+    ev.Failed(T, TOM, 2, "x" * 70),
+    ev.Resumed(T, TOM, 2),
 ]
 
 
@@ -59,7 +45,7 @@ def test_every_drawn_event_is_a_row_on_lanes_in_the_order_first_drawn_on() -> No
 
 
 def test_an_ingress_record_is_an_arrow_to_each_target() -> None:
-    record = Ingressed(T, "example/names", "names", "K", ("example/a", "example/b"), b"v")
+    record = ev.Ingressed(T, "example/names", "names", "K", ("example/a", "example/b"), b"v")
     lanes, rows = flow([record])
     assert lanes == ["example/names", "example/a/K", "example/b/K"]
     assert [(a, b) for _, a, b, _, _ in rows] == [(0, 1), (0, 2)]

@@ -11,7 +11,7 @@ from module_builder import build_module, function
 from statefun import StatefulFunctions
 from statefun.errors import InvalidArgumentError
 from statefun.local.transport import HttpTransport, InProcessTransport, WSGITransport
-from statefun.local.wiring import module_of, transports_for
+from statefun.local.wiring import every_function_reached, module_of, transports_for
 
 MODULE = build_module(function("example/greeter"), function("example/other"))
 TEXT = Path(__file__).parent / "data" / "greeter" / "module.yaml"
@@ -52,3 +52,13 @@ def test_wiring_mistakes_fail_with_what_to_do() -> None:
     no_endpoint = replace(MODULE, functions={"example/greeter": replace(greeter, endpoint="")})
     with pytest.raises(InvalidArgumentError, match=r"has no endpoint in module\.yaml"):
         transports_for(no_endpoint)
+
+
+def test_a_runtime_needs_a_transport_for_every_function_type() -> None:
+    transports = transports_for(MODULE)
+    assert every_function_reached(MODULE, transports) == transports
+    del transports["example/other"]
+    with pytest.raises(
+        InvalidArgumentError, match=r"no transport for function types \['example/other'\]"
+    ):
+        every_function_reached(MODULE, transports)
