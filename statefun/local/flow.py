@@ -26,25 +26,53 @@ __all__ = ["FlowRow", "flow", "to_svg"]
 FlowRow = tuple[str, int, int, str, str]
 
 
+#: The events the picture draws; the others (Responded, DelayScheduled, Resumed) it leaves out.
+_DRAWN = (
+    Ingressed
+    | RequestSent
+    | MessageSent
+    | DelayFired
+    | Egressed
+    | StateChanged
+    | StateExpired
+    | Failed
+    | Backpressured
+)
+
+#: The events drawn on their address's own lane (a box or a note).
+_ON_ADDRESS = RequestSent | StateChanged | StateExpired | Failed | Backpressured
+
+
 def flow(events: Sequence[Event], last: int | None = 40) -> tuple[list[str], list[FlowRow]]:
     """The message flow of the last ``last`` drawn events: lanes and one row per step.
 
     A row is ``(kind, from lane, to lane, label, color)`` with kind ``arrow``, ``box`` or
     ``note``; :func:`to_svg` draws it.
     """
-    drawn = (
-        Ingressed
-        | RequestSent
-        | MessageSent
-        | DelayFired
-        | Egressed
-        | StateChanged
-        | StateExpired
-        | Failed
-        | Backpressured
-    )
-    # Which address produced each egress record: the latest Responded before it (a
-    # response's egress events follow its Responded), found over the whole trace.
+    producer = _egress_producers(events)
+    shown = [(i, e) for i, e in enumerate(events) if isinstance(e, _DRAWN)]
+    if last is not None:
+        shown = shown[-last:]
+    lanes = _Lanes()
+    rows: list[FlowRow] = []
+    for index, e in shown:
+        if isinstance(e, Ingressed):
+            rows.extend(_ingress_arrows(e, lanes))
+        elif isinstance(e, MessageSent | DelayFired):
+            label = format_value(e.value) + (" (delayed)" if isinstance(e, DelayFired) else "")
+            rows.append(("arrow", lanes(e.source), lanes(e.target), label, "#2ca02c"))
+        elif isinstance(e, Egressed):
+            source, egress = lanes(producer[index]), lanes(e.egress)
+            rows.append(("arrow", source, egress, format_value(e.value), "#ff7f0e"))
+        elif isinstance(e, _ON_ADDRESS):
+            rows.append(_on_address(e, lanes(e.address)))
+    return lanes.names, rows
+
+
+def _egress_producers(events: Sequence[Event]) -> dict[int, str]:
+    """Which address produced each egress record (by the record's index in ``events``): the
+    latest Responded before it (a response's egress events follow its Responded), found over
+    the whole trace, so the first rows drawn know it too."""
     producer: dict[int, str] = {}
     responder = "?"
     for index, e in enumerate(events):
@@ -52,59 +80,46 @@ def flow(events: Sequence[Event], last: int | None = 40) -> tuple[list[str], lis
             responder = e.address
         elif isinstance(e, Egressed):
             producer[index] = responder
-    shown = [(i, e) for i, e in enumerate(events) if isinstance(e, drawn)]
-    if last is not None:
-        shown = shown[-last:]
-    lanes: list[str] = []
+    return producer
 
-    def lane(name: str) -> int:
-        if name not in lanes:
-            lanes.append(name)
-        return lanes.index(name)
 
-    rows: list[FlowRow] = []
-    for index, e in shown:
-        if isinstance(e, Ingressed):
-            for target in e.targets:
-                rows.append(
-                    (
-                        "arrow",
-                        lane(e.ingress),
-                        lane(f"{target}/{e.key}"),
-                        f"{e.key}: {format_value(e.value)}",
-                        "#1f77b4",
-                    )
-                )
-        elif isinstance(e, RequestSent):
-            i = lane(e.address)
-            rows.append(("box", i, i, f"request, batch of {e.batch}", "#555"))
-        elif isinstance(e, MessageSent | DelayFired):
-            label = format_value(e.value) + (" (delayed)" if isinstance(e, DelayFired) else "")
-            rows.append(("arrow", lane(e.source), lane(e.target), label, "#2ca02c"))
-        elif isinstance(e, Egressed):
-            rows.append(
-                (
-                    "arrow",
-                    lane(producer[index]),
-                    lane(e.egress),
-                    format_value(e.value),
-                    "#ff7f0e",
-                )
-            )
-        elif isinstance(e, StateChanged):
-            i = lane(e.address)
-            after = "deleted" if e.after is None else format_value(e.after)
-            rows.append(("note", i, i, f"{e.name} = {after}", "#9467bd"))
-        elif isinstance(e, StateExpired):
-            i = lane(e.address)
-            rows.append(("note", i, i, f"{e.name} expired", "#8c564b"))
-        elif isinstance(e, Failed):
-            i = lane(e.address)
-            rows.append(("note", i, i, f"FAILED: {e.reason[:60]}", "#d62728"))
-        elif isinstance(e, Backpressured):
-            i = lane(e.address)
-            rows.append(("note", i, i, f"backpressure ({e.backlog} waiting)", "#d62728"))
-    return lanes, rows
+class _Lanes:
+    """The lanes of the picture, in the order they are first drawn on."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __call__(self, name: str) -> int:
+        """The lane of ``name``, added on the right the first time."""
+        if name not in self.names:
+            self.names.append(name)
+        return self.names.index(name)
+
+
+def _ingress_arrows(e: Ingressed, lanes: _Lanes) -> list[FlowRow]:
+    """An arrow from the ingress to each address its record goes to."""
+    label = f"{e.key}: {format_value(e.value)}"
+    return [
+        ("arrow", lanes(e.ingress), lanes(f"{target}/{e.key}"), label, "#1f77b4")
+        for target in e.targets
+    ]
+
+
+def _on_address(
+    e: RequestSent | StateChanged | StateExpired | Failed | Backpressured, i: int
+) -> FlowRow:
+    """The box of a request, or the note of a state change, expiry, failure or backpressure,
+    on lane ``i`` of the address."""
+    if isinstance(e, RequestSent):
+        return ("box", i, i, f"request, batch of {e.batch}", "#555")
+    if isinstance(e, StateChanged):
+        after = "deleted" if e.after is None else format_value(e.after)
+        return ("note", i, i, f"{e.name} = {after}", "#9467bd")
+    if isinstance(e, StateExpired):
+        return ("note", i, i, f"{e.name} expired", "#8c564b")
+    if isinstance(e, Failed):
+        return ("note", i, i, f"FAILED: {e.reason[:60]}", "#d62728")
+    return ("note", i, i, f"backpressure ({e.backlog} waiting)", "#d62728")
 
 
 def to_svg(events: Sequence[Event], last: int | None = 40) -> str:
