@@ -41,7 +41,7 @@ from statefun.errors import (
 )
 from statefun.local import ttl
 from statefun.local.addresses import AddressState, Inflight, StateView, function_infos
-from statefun.local.budgets import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES, Budgets
+from statefun.local.budgets import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES, Budgets, positive
 from statefun.local.clock import VirtualClock
 from statefun.local.commit import Commit
 from statefun.local.egress_log import EgressLog, EgressRecord
@@ -216,7 +216,7 @@ class LocalRuntime:
 
     @max_hops.setter
     def max_hops(self, value: int) -> None:
-        self._budgets.max_hops = value
+        self._budgets.max_hops = positive("max_hops", value)
 
     @property
     def max_messages(self) -> int:
@@ -226,7 +226,7 @@ class LocalRuntime:
 
     @max_messages.setter
     def max_messages(self, value: int) -> None:
-        self._budgets.max_messages = value
+        self._budgets.max_messages = positive("max_messages", value)
 
     # -- inputs ----------------------------------------------------------------------------
 

@@ -298,3 +298,15 @@ def test_delayed_messages_that_double_fail_at_the_message_budget() -> None:
 def test_max_messages_must_be_a_positive_whole_number() -> None:
     with pytest.raises(ValueError, match="max_messages must be a whole number of at least 1"):
         LocalRuntime.from_module(module(), fan_out(), max_messages=0)
+
+
+@pytest.mark.parametrize("name", ["max_hops", "max_messages"])
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "100", True])
+def test_a_budget_set_on_a_runtime_is_checked_too(name: str, bad: object) -> None:
+    rt = LocalRuntime.from_module(module(), fan_out())
+    before = getattr(rt, name)
+    with pytest.raises(ValueError, match=f"{name} must be a whole number of at least 1"):
+        setattr(rt, name, bad)
+    assert getattr(rt, name) == before  # the runtime keeps its budget
+    setattr(rt, name, 7)
+    assert getattr(rt, name) == 7
