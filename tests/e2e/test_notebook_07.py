@@ -54,7 +54,7 @@ def test_notebook_07_runs_the_real_engine_as_committed(path: str, tmp_path: Path
 def _run_edition(path: str, scratch: Path) -> subprocess.CompletedProcess[str]:
     scratch.mkdir()
     # The notebook starts its own stack: one recorded already would be refused; say so.
-    (scratch / "before.txt").write_text(f"pid file before the notebook: {PidFile().read()}\n")
+    before = f"pid file before the notebook: {PidFile().read()}\n"
     env = {**os.environ, "STATEFUN_LAB_PROGRESS": str(scratch / "progress.json")}
     # -x: a failing cell stops the run, so the report shows that cell (the first failure),
     # not the NameErrors of the cells after it.
@@ -62,7 +62,7 @@ def _run_edition(path: str, scratch: Path) -> subprocess.CompletedProcess[str]:
     command += ["-p", "no:cacheprovider", "--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg"]
     command += ["--nbval-cell-timeout", "600"]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
-    done.stderr += (scratch / "before.txt").read_text()
+    done.stderr += before
     return done
 
 
