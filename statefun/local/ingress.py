@@ -48,13 +48,18 @@ class IngressRecords:
         route = self._routes[ingress] = Route(spec, routing, targets)
         return route
 
-    def payload(self, route: Route, key: str | None, value: Message | bytes) -> bytes:
-        """The serialized value of a record with ``key`` on ``route``.
+    def take(self, ingress: str, key: str | None, value: Message | bytes) -> tuple[Route, bytes]:
+        """The route of a record with ``key`` on ``ingress`` (as :meth:`route` finds it), and
+        its value serialized.
+
+        One call per record, not :meth:`route` then a second for the value: the runtime takes
+        each record sent one by one through here (``benchmarks/runtime.py``).
 
         :raises InvalidArgumentError: for a missing key.
         :raises ArgumentTypeError: for a key that is not a str, or a value that is neither
             bytes nor a message of the topic's type.
         """
+        route = self._routes.get(ingress) or self.route(ingress)
         routing = route.routing
         if key is None or key == "":
             raise InvalidArgumentError(
@@ -67,9 +72,9 @@ class IngressRecords:
                 f"the record key must be a str (the UTF-8 Kafka key), got {type(key).__name__}"
             )
         if type(value) is bytes:
-            return value
+            return route, value
         if (routing.type_url, type(value)) in self._checked_types:
-            return value.SerializeToString()  # type: ignore[union-attr]
+            return route, value.SerializeToString()  # type: ignore[union-attr]
         if isinstance(value, Message):
             expected = message_name(routing.type_url)
             actual = value.DESCRIPTOR.full_name
@@ -80,9 +85,9 @@ class IngressRecords:
                     f"or raw bytes"
                 )
             self._checked_types.add((routing.type_url, type(value)))
-            return value.SerializeToString()
+            return route, value.SerializeToString()
         if isinstance(value, bytes | bytearray | memoryview):
-            return bytes(value)
+            return route, bytes(value)
         raise ArgumentTypeError(
             f"a record value is a protobuf message or bytes, got {type(value).__name__}"
         )

@@ -1,8 +1,11 @@
 """Who sees a local runtime's events (its trace, its subscribers) and how values are shown there.
 
 Building an event costs time, so the runtime asks :attr:`Observers.observed` first and builds
-none when nobody looks. A message, state or egress value larger than ``value_bytes`` is shown
-as its type and size (see :mod:`statefun.local.shown`).
+none when nobody looks. It asks several times per record, so ``observed`` is a plain field kept
+up to date when :attr:`Observers.record` changes or a subscriber comes or goes, not a property
+computed at each read (a fast path: see ``benchmarks/runtime.py``). A message, state or egress
+value larger than ``value_bytes`` is shown as its type and size (see
+:mod:`statefun.local.shown`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ __all__ = ["Observers"]
 class Observers:
     """The trace (when recorded) and the subscribers of one runtime, and how they see values."""
 
-    __slots__ = ("egress_types", "record", "subscribers", "trace", "value_bytes")
+    __slots__ = ("_record", "egress_types", "observed", "subscribers", "trace", "value_bytes")
 
     def __init__(
         self,
@@ -36,23 +39,30 @@ class Observers:
     ) -> None:
         #: The events so far (while :attr:`record` is on).
         self.trace = trace
-        #: Whether events go to the trace.
-        self.record = record
-        #: Called with every event, in order of subscription.
+        self._record = record
+        #: Called with every event, in order of subscription (subscribe through
+        #: :meth:`subscribe`, which keeps :attr:`observed` up to date).
         self.subscribers: list[Callable[[Event], None]] = []
+        #: Whether anyone sees events (the trace or a subscriber): else skip building them.
+        self.observed = record
         #: A value larger than this (serialized bytes) is shown as its type and size only.
         self.value_bytes = value_bytes
         #: How to decode the record values of each egress.
         self.egress_types = egress_types
 
     @property
-    def observed(self) -> bool:
-        """Whether anyone sees events (the trace or a subscriber): else skip building them."""
-        return self.record or bool(self.subscribers)
+    def record(self) -> bool:
+        """Whether events go to the trace."""
+        return self._record
+
+    @record.setter
+    def record(self, value: bool) -> None:
+        self._record = value
+        self.observed = value or bool(self.subscribers)
 
     def emit(self, event: Event) -> None:
         """Hand ``event`` to the trace and to every subscriber."""
-        if self.record:
+        if self._record:
             self.trace.append(event)
         for callback in list(self.subscribers):
             callback(event)
@@ -60,7 +70,14 @@ class Observers:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``callback(event)`` for every event from now on; returns an unsubscribe function."""
         self.subscribers.append(callback)
-        return lambda: self.subscribers.remove(callback) if callback in self.subscribers else None
+        self.observed = True
+
+        def unsubscribe() -> None:
+            if callback in self.subscribers:
+                self.subscribers.remove(callback)
+                self.observed = self._record or bool(self.subscribers)
+
+        return unsubscribe
 
     def message(self, envelope: Envelope) -> object:
         """The value of a message on its way, as events show it."""

@@ -30,25 +30,27 @@ def test_a_value_is_bytes_or_a_message_of_the_topic_type() -> None:
     records = IngressRecords(MODULE)
     route = records.route("names")
     jerry = GreetRequest(name="Jerry")
-    assert records.payload(route, "Jerry", jerry) == jerry.SerializeToString()
-    assert records.payload(route, "Jerry", jerry) == jerry.SerializeToString()  # known type
-    assert records.payload(route, "Jerry", b"raw") == b"raw"
-    assert records.payload(route, "Jerry", bytearray(b"raw")) == b"raw"  # type: ignore[arg-type]
+    assert records.take("names", "Jerry", jerry) == (route, jerry.SerializeToString())
+    assert records.take("names", "Jerry", jerry)[1] == jerry.SerializeToString()  # known type
+    assert records.take("example/names", "Jerry", b"raw") == (route, b"raw")
+    assert records.take("names", "Jerry", bytearray(b"raw"))[1] == b"raw"  # type: ignore[arg-type]
     with pytest.raises(ArgumentTypeError, match=r"carries example\.GreetRequest") as caught:
-        records.payload(route, "Jerry", SeenCount())
+        records.take("names", "Jerry", SeenCount())
     assert "the value is a example.SeenCount" in str(caught.value)
     with pytest.raises(ArgumentTypeError, match="a protobuf message or bytes, got int"):
-        records.payload(route, "Jerry", 3)  # type: ignore[arg-type]
+        records.take("names", "Jerry", 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="nowhere"):
+        records.take("nowhere", "Jerry", b"raw")
 
 
 @pytest.mark.parametrize("key", [None, ""])
 def test_a_record_needs_a_key(key: str | None) -> None:
     records = IngressRecords(MODULE)
     with pytest.raises(InvalidArgumentError, match=r"a record on example/names \[names\] needs"):
-        records.payload(records.route("names"), key, b"")
+        records.take("names", key, b"")
 
 
 def test_a_key_is_a_str() -> None:
     records = IngressRecords(MODULE)
     with pytest.raises(ArgumentTypeError, match="must be a str"):
-        records.payload(records.route("names"), b"Jerry", b"")  # type: ignore[arg-type]
+        records.take("names", b"Jerry", b"")  # type: ignore[arg-type]

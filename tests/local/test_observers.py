@@ -30,11 +30,26 @@ def test_events_go_to_the_trace_and_the_subscribers_until_they_unsubscribe() -> 
     watched.emit(event)
     unsubscribe()
     unsubscribe()  # twice is harmless
+    assert not watched.observed
     watched.emit(event)
     assert seen == [event] and len(watched.trace) == 0
     watched.record = True
+    assert watched.observed
     watched.emit(event)
     assert list(watched.trace) == [event]
+
+
+def test_observed_follows_the_trace_and_every_subscriber() -> None:
+    watched = observers(record=True)
+    first = watched.subscribe(lambda event: None)
+    second = watched.subscribe(lambda event: None)
+    watched.record = False
+    first()
+    assert watched.observed  # the second subscriber still looks
+    second()
+    assert not watched.observed
+    watched.subscribe(lambda event: None)
+    assert watched.observed
 
 
 def test_values_are_shown_small_or_as_type_and_size() -> None:
