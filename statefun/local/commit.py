@@ -14,7 +14,7 @@ from datetime import timedelta
 from statefun.local.addresses import AddressState
 from statefun.local.budgets import Budgets
 from statefun.local.clock import VirtualClock
-from statefun.local.egress_log import EgressLog, RawEgress
+from statefun.local.egress_log import EgressLog
 from statefun.local.events import DelayScheduled, MessageSent, Responded, StateChanged
 from statefun.local.mailbox import Address, Envelope, MailboxEvent, address_text
 from statefun.local.observers import Observers
@@ -52,8 +52,12 @@ class Commit:
             self._messages(address, source, messages)
         if delayed:
             self._delayed(address, source, delayed)
-        if egresses:
-            self._egresses(source, egresses)
+        if egresses:  # captured here rather than in a method (a fast path: most responses)
+            self.egress.raw.extend(egresses)
+            if source:
+                now = self.clock.now
+                for raw in egresses:
+                    observers.emit(observers.egressed(raw, now))
         if mutations:
             self._mutations(address, st, source, mutations)
 
@@ -83,14 +87,6 @@ class Commit:
             if source:
                 target, shown = address_text(envelope[1]), observers.message(envelope)
                 observers.emit(DelayScheduled(now, source, target, due, shown))
-
-    def _egresses(self, source: str, egresses: list[RawEgress]) -> None:
-        """Capture the egress records."""
-        self.egress.raw.extend(egresses)
-        if source:
-            now = self.clock.now
-            for raw in egresses:
-                self.observers.emit(self.observers.egressed(raw, now))
 
     def _mutations(
         self,

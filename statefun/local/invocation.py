@@ -10,13 +10,14 @@ the :class:`~statefun.errors.RuntimeFailure` the job would fail with.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from google.protobuf.message import DecodeError
 
 from statefun.errors import RuntimeFailure
 from statefun.local import ttl
 from statefun.local.addresses import AddressState, Inflight
+from statefun.local.clock import VirtualClock
 from statefun.local.effects import Effects, from_response
 from statefun.local.mailbox import Address, Envelope, address_text
 from statefun.local.module_yaml import FunctionSpec
@@ -42,14 +43,16 @@ def build_request(
     address: Address,
     st: AddressState,
     batch: list[Envelope],
-    now: datetime,
+    clock: VirtualClock,
     on_expired: Callable[[str, bytes], None],
     shown_states: list[tuple[str, bool]] | None,
 ) -> Inflight:
     """The request of ``batch`` to ``address``, in flight: every declared state's value (TTL
-    states read at ``now``, ``on_expired`` told of those that ran out) and the messages.
+    states read at the clock's time, ``on_expired`` told of those that ran out) and the
+    messages.
 
-    ``shown_states``, when given, gets ``(state name, has a value)`` for each state.
+    ``shown_states``, when given, gets ``(state name, has a value)`` for each state. The clock
+    is read only for a TTL state (a fast path: most requests carry none).
     """
     to_function = ToFunction()
     request = to_function.invocation
@@ -57,11 +60,11 @@ def build_request(
     target.namespace, target.type, target.id = address
     add_state = request.state.add
     values = st.values
-    with_ttl = st.info.ttl
+    ttls = st.info.ttl
     for name in st.info.state_names:
         persisted = add_state()
         persisted.state_name = name
-        value = ttl.read(st, name, now, on_expired) if name in with_ttl else values.get(name)
+        value = ttl.read(st, name, clock.now, on_expired) if name in ttls else values.get(name)
         if value is not None:
             persisted.state_value = value
         if shown_states is not None:

@@ -505,7 +505,7 @@ class LocalRuntime:
         on_expired: Callable[[str, bytes], None] = _never_expires
         if st.info.ttl:
             on_expired = lambda name, value: self._expired(address, name, value)  # noqa: E731
-        inflight = build_request(address, st, batch, self.clock.now, on_expired, shown_states)
+        inflight = build_request(address, st, batch, self.clock, on_expired, shown_states)
         st.inflight = inflight
         if observed:
             self._observers.emit(

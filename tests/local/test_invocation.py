@@ -9,7 +9,7 @@ from module_builder import build_module, function
 
 from statefun.errors import TransportError
 from statefun.local.addresses import AddressState, Inflight, function_infos
-from statefun.local.clock import EPOCH
+from statefun.local.clock import VirtualClock
 from statefun.local.effects import Effects
 from statefun.local.invocation import build_request, call_of, failure, invoke
 from statefun.local.mailbox import Envelope
@@ -45,7 +45,7 @@ def test_a_request_carries_every_state_and_the_batch() -> None:
         (("example", "other", "x"), A, URL, b"", 4),
     ]
     shown: list[tuple[str, bool]] = []
-    sent = build_request(A, st, batch, EPOCH, lambda *a: None, shown)
+    sent = build_request(A, st, batch, VirtualClock(), lambda *a: None, shown)
     assert sent.batch is batch and sent.hops == 4
     assert shown == [("seen_count", True), ("other", False)]
     request = ToFunction.FromString(sent.request).invocation
