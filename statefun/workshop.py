@@ -28,6 +28,7 @@ from pathlib import Path
 import statefun
 from statefun._workshop_files import DATA_DIR, MANIFEST, collect
 from statefun.errors import MissingExtraError, NotebooksCopyError
+from statefun.exit_status import EXIT_FAILED, EXIT_OK, print_error
 from statefun.i18n import LANGUAGES
 
 __all__ = [
@@ -41,8 +42,7 @@ __all__ = [
 
 #: The folder ``statefun-lab notebooks`` copies into when none is given.
 DEFAULT_DIR = "statefun-lab"
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_COMMAND = "statefun-lab notebooks"
 
 #: The package files not copied into the learner's folder (07's Docker build copies the rest).
 _PACKAGE_SKIP = {DATA_DIR, "__pycache__"}
@@ -215,10 +215,10 @@ def _notebooks(args: argparse.Namespace) -> int:
         command = None if args.no_launch else jupyterlab_command(target, lang or "en")
         report = copy_notebooks(target, lang=lang, force=args.force)
     except (NotebooksCopyError, MissingExtraError) as e:
-        print(f"statefun-lab notebooks: error: {e}", file=sys.stderr)
+        print_error(_COMMAND, str(e))
         return EXIT_FAILED
     except OSError as e:  # a folder that cannot be written, a full disk
-        print(f"statefun-lab notebooks: error: cannot copy into {target}: {e}", file=sys.stderr)
+        print_error(_COMMAND, f"cannot copy into {target}: {e}")
         return EXIT_FAILED
     print(report.summary())
     first = Path("notebooks", lang or "en", "00-start-here.ipynb")

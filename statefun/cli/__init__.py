@@ -30,15 +30,13 @@ from statefun._loader import FunctionFileError
 from statefun.cli import check, run
 from statefun.cli import parser as _parser
 from statefun.cli.parser import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
     PROG,
     Command,
     UsageError,
     error,
 )
 from statefun.errors import ModuleYamlError
+from statefun.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from statefun.flink import cli as flink_cli
 from statefun.project import doctor, scaffold
 

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Sequence
 
 from statefun.cli.inputs import add_inputs, load_inputs, read_module
-from statefun.cli.parser import EXIT_FAILED, EXIT_OK, Subparsers, add_command, check_order
+from statefun.cli.parser import Subparsers, add_command, check_order
 from statefun.cli.render import plural
+from statefun.exit_status import EXIT_FAILED, EXIT_OK
 from statefun.local.check import check_module
 from statefun.local.module_yaml import ModuleSpec
 

@@ -15,12 +15,9 @@ from datetime import timedelta
 from typing import NoReturn, Protocol, TypeAlias, cast
 
 import statefun
+from statefun.exit_status import EXIT_USAGE, print_error
 
 __all__ = [
-    "EXIT_FAILED",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
     "MAX_SECONDS",
     "MAX_SPAN",
     "MIN_RATE",
@@ -47,7 +44,6 @@ __all__ = [
 ]
 
 PROG = "statefun-lab"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # The virtual clock starts in 2020 (statefun.local.clock.EPOCH) and Python's dates end in the
 # year 9999. A run covers at most 1000 years of it, which leaves room for the delayed messages
@@ -135,7 +131,7 @@ def add_command(
 
 def error(text: str) -> None:
     """Print ``statefun-lab: error: TEXT`` on stderr."""
-    print(f"{PROG}: error: {text}", file=sys.stderr)
+    print_error(PROG, text)
 
 
 def warn(text: str) -> None:

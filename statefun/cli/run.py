@@ -13,9 +13,6 @@ import statefun
 from statefun._loader import LoadedFile
 from statefun.cli.inputs import add_inputs, load_inputs
 from statefun.cli.parser import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
     MAX_SECONDS,
     PROG,
     WHY_SPAN,
@@ -51,6 +48,7 @@ from statefun.cli.sources import (
     stdin_records,
 )
 from statefun.errors import RuntimeFailure, UnknownFunctionError
+from statefun.exit_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from statefun.local.check import check_module
 from statefun.local.module_yaml import ModuleSpec
 from statefun.local.runtime import DEFAULT_MAX_HOPS, DEFAULT_MAX_MESSAGES, LocalRuntime

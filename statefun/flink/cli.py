@@ -32,12 +32,12 @@ from statefun.errors import (
     ModuleYamlError,
     StatefunError,
 )
+from statefun.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_error
 from statefun.flink.processes import PidFile, StackRecord, log_tail, pid_alive, rss_mb
 
 __all__ = ["add_parser", "main"]
 
 _PROG = "statefun-lab flink"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -143,12 +143,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _error(text: str) -> None:
-    print(f"{_PROG}: error: {text}", file=sys.stderr)
-
-
 def _failure(exc: BaseException) -> int:
-    _error(str(exc))
+    print_error(_PROG, str(exc))
     if isinstance(exc, (ModuleYamlError, FunctionFileError)):
         return EXIT_USAGE
     return EXIT_FAILED
@@ -233,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
     from statefun.flink.stack import FlinkStack
 
     if args.count is not None and args.count < 0:
-        _error(f"--count {args.count}: give a number of names, 0 or more")
+        print_error(_PROG, f"--count {args.count}: give a number of names, 0 or more")
         return EXIT_USAGE
     names = _names(args)
     try:

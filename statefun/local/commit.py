@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from statefun.local.addresses import AddressState
 from statefun.local.budgets import Budgets
@@ -41,27 +41,30 @@ class Commit:
     observers: Observers
 
     def apply(self, address: Address, st: AddressState, effects: Checked) -> None:
-        """Apply the effects of a response of ``address``: messages, delayed, egress, state."""
+        """Apply the effects of a response of ``address``: messages, delayed, egress, state,
+        all at the same virtual time."""
         messages, delayed, egresses, mutations = effects
         observers = self.observers
+        now = self.clock.now
         source = address_text(address) if observers.observed else ""
         if source:
             counts = (len(messages), len(delayed), len(egresses), len(mutations))
-            observers.emit(Responded(self.clock.now, source, *counts))
+            observers.emit(Responded(now, source, *counts))
         if messages:
-            self._messages(address, source, messages)
+            self._messages(address, source, messages, now)
         if delayed:
-            self._delayed(address, source, delayed)
+            self._delayed(address, source, delayed, now)
         if egresses:  # captured here rather than in a method (a fast path: most responses)
             self.egress.raw.extend(egresses)
             if source:
-                now = self.clock.now
                 for raw in egresses:
                     observers.emit(observers.egressed(raw, now))
         if mutations:
-            self._mutations(address, st, source, mutations)
+            self._mutations(address, st, source, mutations, now)
 
-    def _messages(self, address: Address, source: str, messages: list[Envelope]) -> None:
+    def _messages(
+        self, address: Address, source: str, messages: list[Envelope], now: datetime
+    ) -> None:
         """Queue the messages in the mailbox (``source``: the sender's text when observed)."""
         mailbox = self.mailbox
         senders = self.budgets.senders
@@ -71,13 +74,14 @@ class Commit:
             if source:
                 target = address_text(envelope[1])
                 shown = observers.message(envelope)
-                observers.emit(MessageSent(self.clock.now, source, target, shown))
+                observers.emit(MessageSent(now, source, target, shown))
             senders[envelope[1]] = address
             mailbox.append(envelope)
 
-    def _delayed(self, address: Address, source: str, delayed: list[tuple[int, Envelope]]) -> None:
+    def _delayed(
+        self, address: Address, source: str, delayed: list[tuple[int, Envelope]], now: datetime
+    ) -> None:
         """Hold the delayed messages in the timers until they are due."""
-        now = self.clock.now
         senders = self.budgets.senders
         observers = self.observers
         for delay_ms, envelope in delayed:
@@ -94,9 +98,9 @@ class Commit:
         st: AddressState,
         source: str,
         mutations: list[tuple[str, bytes | None]],
+        now: datetime,
     ) -> None:
         """Write and delete the states; a write restarts a TTL."""
-        now = self.clock.now
         with_ttl = st.info.ttl
         values = st.values
         observers = self.observers

@@ -39,15 +39,28 @@ def message_class(full_name: str) -> type[Message] | None:
 
 
 def decode_any(any: Any) -> Message | Any:
-    """The message inside ``any`` when its type is loaded and it parses; else ``any`` itself."""
+    """The message inside ``any`` when its type is loaded and it parses; else ``any`` itself.
+
+    The class found for a type URL is remembered (a fast path: a traced runtime decodes a few
+    values per record, of a few types). A type URL whose type is not loaded is looked up again
+    next time: its ``_pb2`` module may be imported meanwhile.
+    """
     type_url = any.type_url
-    cls = message_class(message_name(type_url)) if "/" in type_url else None
+    cls = _classes.get(type_url)
     if cls is None:
-        return any
+        cls = message_class(message_name(type_url)) if "/" in type_url else None
+        if cls is None:
+            return any
+        if len(_classes) < 1024:  # a few spellings per type: com.googleapis/, type...
+            _classes[type_url] = cls
     try:
         return cls.FromString(any.value)
     except DecodeError:
         return any
+
+
+#: The class of each type URL decoded so far (see :func:`decode_any`).
+_classes: dict[str, type[Message]] = {}
 
 
 def format_value(value: object) -> str:

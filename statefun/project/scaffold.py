@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import statefun
 from statefun.errors import ProjectExistsError
+from statefun.exit_status import EXIT_USAGE, print_error
 
 __all__ = ["ProjectExistsError", "add_parser", "create_project", "namespace_of", "run"]
 
@@ -100,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         written = create_project(args.name)
     except ProjectExistsError as e:
-        print(f"statefun-lab new: error: {e}", file=sys.stderr)
-        return 2
+        print_error("statefun-lab new", str(e))
+        return EXIT_USAGE
     print(f"created {args.name} ({len(written)} files). Next:")
     print(f"  cd {args.name} && python -m pytest")
     print("  statefun-lab check module.yaml functions/functions.py")

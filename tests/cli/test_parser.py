@@ -14,8 +14,8 @@ import pytest
 
 import statefun
 from statefun.cli import COMMANDS, build_parser
+from statefun.exit_status import EXIT_OK
 from statefun.cli.parser import (
-    EXIT_OK,
     Subparsers,
     add_command,
     endpoint,

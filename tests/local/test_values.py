@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from google.protobuf import descriptor_pb2, descriptor_pool
 from google.protobuf.any_pb2 import Any
 from google.protobuf.duration_pb2 import Duration
 from messages_pb2 import GreetRequest, SeenCount
@@ -57,3 +58,16 @@ def test_a_large_value_prints_its_short_type_name_and_size() -> None:
     assert repr(large) == "SeenCount(<12,345,678 bytes, too large to keep in the trace>)"
     assert format_value(large) == repr(large)
     assert large == LargeValue("example.SeenCount", 12_345_678)
+
+
+def test_decode_any_finds_a_type_loaded_after_it_was_first_asked_for() -> None:
+    later = Any(type_url="type.googleapis.com/lab.test.Later", value=b"\x08\x07")
+    assert decode_any(later) is later  # not loaded yet
+    assert decode_any(later) is later  # and not remembered as missing
+    proto = descriptor_pb2.FileDescriptorProto(name="lab_test_later.proto", package="lab.test")
+    message = proto.message_type.add(name="Later")
+    message.field.add(name="n", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_INT32)
+    descriptor_pool.Default().Add(proto)
+    decoded = decode_any(later)
+    assert type(decoded).DESCRIPTOR.full_name == "lab.test.Later" and decoded.n == 7  # type: ignore[attr-defined]
+    assert decode_any(later) == decoded  # remembered: the same class again

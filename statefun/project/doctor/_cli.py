@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from statefun.exit_status import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_error
 from statefun.project.doctor._diagnose import diagnose
 from statefun.project.doctor._fix import fix
 from statefun.project.doctor._protoc import PROTOC_REQUIREMENT
@@ -12,7 +12,9 @@ from statefun.project.doctor._report import finding_line, summary
 
 __all__ = ["EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "add_parser", "run"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+#: The project has problems to fix (the status of a command that ran and failed).
+EXIT_PROBLEMS = EXIT_FAILED
+_COMMAND = "statefun-lab doctor"
 
 _DESCRIPTION = (
     "Read the project in DIR as checked in (module.yaml files, .proto files, generated\n"
@@ -58,13 +60,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         diagnosis = diagnose(args.dir)
     except NotADirectoryError as e:
-        print(f"statefun-lab doctor: error: {e}", file=sys.stderr)
+        print_error(_COMMAND, str(e))
         return EXIT_USAGE
     if args.fix and any(f.fixable for f in diagnosis.findings):
         try:
             done = fix(diagnosis)
         except ModuleNotFoundError as e:
-            print(f"statefun-lab doctor: error: {e}", file=sys.stderr)
+            print_error(_COMMAND, str(e))
             return EXIT_PROBLEMS
         for line in done:
             print(line)
