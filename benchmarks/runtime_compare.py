@@ -6,11 +6,14 @@ checkouts the way a restructuring needs: one worker process per checkout (``stat
 imported from that checkout), all alive at once and asked in turn, round after round, for one
 short run each (the order reversed every other round). Each round's runs are close together in
 time, so a slow spell of the machine hits every checkout alike; the figure to read is the
-median of the per-round differences from the first checkout.
+median of the per-round differences from the first checkout. A process has its own luck too
+(its hash seed, where its objects land in memory), which moves its figures by a few per cent
+for the whole of its life: identical code in two processes can differ by 3 %. So the rounds
+are shared among ``--processes`` successive sets of workers, each started afresh.
 
 What one run measures, in CPU time per record (``time.process_time``), records sent one by one
-(``rt.ingest`` each, run to quiescence, trace off but in ``traced``), after a warm-up of 1,000 records in the same
-fresh runtime:
+(``rt.ingest`` each, run to quiescence; trace off but in ``traced``), after a warm-up of 1,000
+records in the same fresh runtime:
 
 * ``e2e``: the walkthrough's greeter behind the in-process transport, ingest to egress;
 * ``traced``: the same with the trace on (every event built and kept);
@@ -148,13 +151,27 @@ class Checkout:
         self.process.wait(timeout=60)
 
 
-def compare(checkouts: list[Checkout], mode: str, rounds: int) -> list[str]:
+def measure(
+    paths: list[tuple[str, Path]], mode: str, rounds: int, processes: int, records: int
+) -> dict[str, list[float]]:
+    """``rounds`` runs of ``mode`` per checkout, round by round, by ``processes`` successive
+    sets of workers (each serves its share of the rounds, then ends)."""
+    runs: dict[str, list[float]] = {label: [] for label, _ in paths}
+    for share in range(processes):
+        checkouts = [Checkout(label, path, records) for label, path in paths]
+        try:
+            for index in range(rounds * share // processes, rounds * (share + 1) // processes):
+                for checkout in checkouts if index % 2 == 0 else checkouts[::-1]:
+                    runs[checkout.label].append(checkout.run(mode))
+        finally:
+            for checkout in checkouts:
+                checkout.close()
+    return runs
+
+
+def compare(runs: dict[str, list[float]], mode: str) -> list[str]:
     """Rows of the table for ``mode``: each checkout's runs and its differences from the first."""
-    runs: dict[str, list[float]] = {c.label: [] for c in checkouts}
-    for index in range(rounds):
-        for checkout in checkouts if index % 2 == 0 else checkouts[::-1]:
-            runs[checkout.label].append(checkout.run(mode))
-    first = runs[checkouts[0].label]
+    first = next(iter(runs.values()))
     rows = []
     for label, values in runs.items():
         diffs = sorted(v - f for v, f in zip(values, first, strict=True))
@@ -185,6 +202,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=MODES, action="append", help="default: all three")
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--records", type=int, default=4_000, help="records per run")
+    parser.add_argument(
+        "--processes", type=int, default=5, help="successive worker processes per checkout"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -192,20 +212,18 @@ def main() -> None:
         return
     if len(args.checkouts) < 2:
         parser.error("give at least two checkouts, e.g. before=../old after=.")
-    checkouts = [Checkout(label, path, args.records) for label, path in args.checkouts]
+    first = args.checkouts[0][0]
     print(
-        f"{args.records:,} records one by one per run, {args.rounds} rounds, CPU µs per record; "
-        f"difference: median of the per-round differences from {checkouts[0].label} "
-        f"(quartiles), and that median against {checkouts[0].label}'s"
+        f"{args.records:,} records one by one per run, {args.rounds} rounds by "
+        f"{args.processes} successive processes per checkout, CPU µs per record; difference: "
+        f"median of the per-round differences from {first} (quartiles), and that median "
+        f"against {first}'s"
     )
     print(f"{'mode':8} {'checkout':>10} {'min':>7} {'p20':>7} {'median':>7}   difference")
-    try:
-        for mode in args.mode or MODES:
-            for row in compare(checkouts, mode, args.rounds):
-                print(row, flush=True)
-    finally:
-        for checkout in checkouts:
-            checkout.close()
+    for mode in args.mode or MODES:
+        runs = measure(args.checkouts, mode, args.rounds, args.processes, args.records)
+        for row in compare(runs, mode):
+            print(row, flush=True)
 
 
 if __name__ == "__main__":
