@@ -14,7 +14,6 @@ import pytest
 
 import statefun
 from statefun.cli import COMMANDS, build_parser
-from statefun.exit_status import EXIT_OK
 from statefun.cli.parser import (
     Subparsers,
     add_command,
@@ -27,6 +26,7 @@ from statefun.cli.parser import (
     wait,
 )
 from statefun.cli.parser import build_parser as build_parser_from
+from statefun.exit_status import EXIT_OK
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE_YAML = ROOT / "module.yaml"
