@@ -35,6 +35,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -195,15 +196,30 @@ def parse_checkout(text: str) -> tuple[str, Path]:
     return label, Path(path).resolve()
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def whole(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of {minimum} or more")
+        return number
+
+    return whole
+
+
 def main() -> None:
     """Compare the checkouts named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkouts", nargs="*", type=parse_checkout, metavar="LABEL=PATH")
     parser.add_argument("--mode", choices=MODES, action="append", help="default: all three")
-    parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--records", type=int, default=4_000, help="records per run")
+    parser.add_argument("--rounds", type=at_least(2), default=200)
+    parser.add_argument("--records", type=at_least(1), default=4_000, help="records per run")
     parser.add_argument(
-        "--processes", type=int, default=5, help="successive worker processes per checkout"
+        "--processes", type=at_least(1), default=5, help="successive worker processes per checkout"
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,6 +228,11 @@ def main() -> None:
         return
     if len(args.checkouts) < 2:
         parser.error("give at least two checkouts, e.g. before=../old after=.")
+    labels = [label for label, _ in args.checkouts]
+    if len(set(labels)) < len(labels):
+        parser.error(f"give each checkout its own label, got {', '.join(labels)}")
+    if args.processes > args.rounds:
+        parser.error(f"--processes {args.processes} is more than --rounds {args.rounds}")
     first = args.checkouts[0][0]
     print(
         f"{args.records:,} records one by one per run, {args.rounds} rounds by "
