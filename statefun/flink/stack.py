@@ -137,7 +137,12 @@ class FlinkStack(StackLifecycle, StackRecovery, StackIngress, StackEgress):
         self.module_path = (path / "module.yaml" if path.is_dir() else path).resolve()
         self._functions_file, self._functions_source = _split_functions(functions)
         _check_settings(
-            functions, app=app, detached=detached, parallelism=parallelism, python=python
+            self._functions_source,
+            functions=functions,
+            app=app,
+            detached=detached,
+            parallelism=parallelism,
+            python=python,
         )
         self.app = app
         self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
@@ -197,20 +202,22 @@ def _split_functions(
 
 
 def _check_settings(
-    functions: FunctionsSource | str | os.PathLike[str] | None,
+    served_here: FunctionsSource | None,
     *,
+    functions: FunctionsSource | str | os.PathLike[str] | None,
     app: str | None,
     detached: bool,
     parallelism: int,
     python: str | os.PathLike[str] | None,
 ) -> None:
-    """Refuse settings that cannot work together, before anything starts."""
+    """Refuse settings that cannot work together, before anything starts (``served_here``:
+    the functions this process serves, as :func:`_split_functions` found them)."""
     if functions is not None and app is not None:
         raise FlinkStackError(
             "FlinkStack serves either functions= (a StatefulFunctions or a .py file) or "
             "app= (a WSGI app for gunicorn), not both."
         )
-    if detached and functions is not None and not isinstance(functions, (str, os.PathLike)):
+    if detached and served_here is not None:
         raise FlinkStackError(
             "a detached stack outlives this Python process, so it cannot serve functions "
             "from it: pass the functions file (functions='greeter/greeter.py') or app=."

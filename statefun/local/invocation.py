@@ -91,6 +91,7 @@ def invoke(call: Call, spec: FunctionSpec, address: Address, inflight: Inflight)
     Fills ``inflight.effects``, or ``inflight.error`` with the failure the job would see.
     """
     result: Attempt | Effects | TransportError
+    # the attempt written out here and in _retry, not a helper: this runs for every request
     try:
         result = call(spec.typename, inflight.request, spec.timeout)
     except TransportError as e:

@@ -446,7 +446,7 @@ class LocalRuntime:
     def _enqueue_record(self, ingress: str, key: str | None, value: Message | bytes) -> None:
         route, payload = self._ingress.take(ingress, key, value)
         routing = route.routing
-        id: str = key  # type: ignore[assignment]  # payload() refused a key that is no str
+        id: str = key  # type: ignore[assignment]  # take() refused a key that is no str
         observers = self._observers
         if observers.observed:
             shown: object = value if isinstance(value, Message) else payload
